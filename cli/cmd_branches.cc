@@ -1,0 +1,53 @@
+// Branch commands: checkout (-b), branch (-d).
+#include <ostream>
+
+#include "cli/commands.h"
+#include "cli/render/branch_list.h"
+#include "cli/render/json.h"
+#include "src/error.h"
+#include "src/operations.h"
+
+namespace dvol::cli {
+
+void register_checkout(CLI::App& command, Context& context) {
+  auto create = std::make_shared<bool>(false);
+  auto force = std::make_shared<bool>(false);
+  auto branch = std::make_shared<std::string>();
+  auto volume = std::make_shared<std::optional<std::string>>();
+  command.add_flag("-b", *create, "Create BRANCH from the HEAD commit and switch to it");
+  command.add_flag("-f,--force", *force, "Switch even with uncommitted changes (they stay on their branch)");
+  command.add_option("BRANCH", *branch, "Branch to switch to")->required();
+  add_volume_argument(command, *volume);
+  command.callback([&context, create, branch, volume] {
+    auto& host = context.host();
+    auto r = checkout(host, resolve_volume(host, *volume), *branch, *create);
+    if (context.json)
+      *context.out << render::dump_json({{"volume", r.volume}, {"branch", r.branch}, {"created", r.created}});
+    else if (r.created)
+      *context.out << "Switched to branch " << r.branch << " based from " << r.volume << " " << r.from_branch
+                   << "@HEAD.\n";
+    else
+      *context.out << "Switched to branch " << r.branch << ".\n";
+  });
+}
+
+void register_branch(CLI::App& command, Context& context) {
+  auto remove = std::make_shared<std::optional<std::string>>();
+  auto volume = std::make_shared<std::optional<std::string>>();
+  command.add_option("-d,--delete", *remove, "Delete BRANCH (not the checked-out one) and free its space");
+  add_volume_argument(command, *volume);
+  command.callback([&context, remove, volume] {
+    auto& host = context.host();
+    auto name = resolve_volume(host, *volume);
+    if (*remove) {
+      delete_branch(host, name, **remove);
+      *context.out << (context.json ? render::dump_json({{"deleted", **remove}}) : "Deleted branch " + **remove + ".\n");
+      return;
+    }
+    auto b = list_branches(host, name);
+    *context.out << (context.json ? render::dump_json(render::branch_list_json(b.names, b.checked_out))
+                                  : render::render_branch_list(b.names, b.checked_out));
+  });
+}
+
+}  // namespace dvol::cli

@@ -1,0 +1,70 @@
+// Commit commands: commit (-m, -d), log, reset --hard.
+#include <ostream>
+
+#include "cli/commands.h"
+#include "cli/render/json.h"
+#include "cli/render/log.h"
+#include "src/error.h"
+#include "src/operations.h"
+#include "src/ref.h"
+
+namespace dvol::cli {
+
+void register_commit(CLI::App& command, Context& context) {
+  auto message = std::make_shared<std::optional<std::string>>();
+  auto remove = std::make_shared<std::optional<std::string>>();
+  auto volume = std::make_shared<std::optional<std::string>>();
+  auto* m = command.add_option("-m,--message", *message, "Commit message (stored byte for byte)");
+  m->allow_extra_args(false);
+  auto* d = command.add_option("-d,--delete", *remove, "Delete commit REF to free its space");
+  d->excludes(m);
+  add_volume_argument(command, *volume);
+  command.callback([&context, message, remove, volume] {
+    auto& host = context.host();
+    if (*remove) {
+      auto id = delete_commit(host, resolve_volume(host, *volume), **remove);
+      *context.out << (context.json ? render::dump_json({{"deleted", id}}) : "Deleted commit " + id + ".\n");
+      return;
+    }
+    if (!*message || (*message)->empty()) throw Error(Code::InvalidArgument, "you must provide a commit message");
+    auto c = commit(host, resolve_volume(host, *volume), **message);
+    *context.out << (context.json ? render::dump_json(render::log_json({c})[0]) : c.id + "\n");
+  });
+}
+
+void register_log(CLI::App& command, Context& context) {
+  auto volume = std::make_shared<std::optional<std::string>>();
+  add_volume_argument(command, *volume);
+  command.callback([&context, volume] {
+    auto commits = log(context.host(), resolve_volume(context.host(), *volume));
+    *context.out << (context.json ? render::dump_json(render::log_json(commits)) : render::render_log(commits));
+  });
+}
+
+void register_reset(CLI::App& command, Context& context) {
+  auto hard = std::make_shared<bool>(false);
+  auto ref = std::make_shared<std::string>();
+  auto volume = std::make_shared<std::optional<std::string>>();
+  command.add_flag("--hard", *hard, "Make the branch's data exactly that of REF (required)");
+  command.add_option("REF", *ref, "Commit: HEAD, HEAD^, HEAD~N, an id or a prefix of 4+ characters")->required();
+  add_volume_argument(command, *volume);
+  command.callback([&context, hard, ref, volume] {
+    if (!*hard)
+      throw Error(Code::InvalidArgument, "dvol reset only supports --hard")
+          .with_hint("'dvol reset --hard REF' discards uncommitted changes and commits after REF");
+    auto& host = context.host();
+    auto name = resolve_volume(host, *volume);
+    auto r = reset_hard(host, name, *ref);
+    if (context.json) {
+      *context.out << render::dump_json({{"volume", r.volume}, {"commit", r.commit.id}});
+    } else if (r.to_head) {
+      *context.out << "Resetting " << r.volume << " to latest commit... done.\n";
+    } else {
+      auto first_line = r.commit.message.substr(0, r.commit.message.find('\n'));
+      *context.out << "Resetting " << r.volume << " to commit " << short_id(r.commit.id) << " \"" << first_line
+                   << "\"... done.\n";
+    }
+  });
+}
+
+}  // namespace dvol::cli

@@ -1,0 +1,32 @@
+#pragma once
+// Every dvol command registers itself on its CLI11 subcommand through one of these functions;
+// the table in main.cc lists them all with their one-line summaries.
+#include <CLI/CLI.hpp>
+
+#include <optional>
+#include <string>
+
+#include "cli/context.h"
+
+namespace dvol::cli {
+
+using Register = void (*)(CLI::App& command, Context& context);
+
+void register_init(CLI::App& command, Context& context);
+void register_list(CLI::App& command, Context& context);
+void register_switch(CLI::App& command, Context& context);
+void register_commit(CLI::App& command, Context& context);
+void register_log(CLI::App& command, Context& context);
+void register_checkout(CLI::App& command, Context& context);
+void register_reset(CLI::App& command, Context& context);
+void register_branch(CLI::App& command, Context& context);
+void register_rm(CLI::App& command, Context& context);
+void register_status(CLI::App& command, Context& context);
+void register_path(CLI::App& command, Context& context);
+void register_config(CLI::App& command, Context& context);
+void register_doctor(CLI::App& command, Context& context);
+
+// Adds the optional trailing VOLUME argument every volume command takes.
+void add_volume_argument(CLI::App& command, std::optional<std::string>& volume);
+
+}  // namespace dvol::cli

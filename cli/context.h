@@ -1,0 +1,36 @@
+#pragma once
+// Context: what every command gets from main(): the global options and, on first use, the
+// Host (state root and kernel interface). Built once in main() and passed down by reference;
+// there is no global state.
+#include <filesystem>
+#include <iosfwd>
+#include <memory>
+#include <optional>
+#include <string>
+
+#include "src/host.h"
+
+namespace dvol::cli {
+
+struct Context {
+  std::filesystem::path root = "/var/lib/dvol";  // --root / DVOL_ROOT
+  bool json = false;                             // --json
+  bool no_docker = false;                        // --no-docker
+  std::ostream* out = nullptr;                   // results
+  std::ostream* err = nullptr;                   // prompts, progress and warnings
+  std::istream* in = nullptr;                    // answers to prompts
+
+  Host& host() {
+    if (!host_) {
+      control_ = kernel_control();
+      host_ = std::make_unique<Host>(Host{root, *control_});
+    }
+    return *host_;
+  }
+
+ private:
+  std::unique_ptr<dm::Control> control_;
+  std::unique_ptr<Host> host_;
+};
+
+}  // namespace dvol::cli

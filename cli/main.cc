@@ -1,0 +1,104 @@
+// dvol's entry point: global options, the command table, and the one place where errors
+// become "dvol: <message>" on stderr and an exit status (1 refused or failed, 2 usage).
+#include <CLI/CLI.hpp>
+#include <fmt/format.h>
+
+#include <csignal>
+#include <cstdlib>
+#include <iostream>
+
+#include "cli/commands.h"
+#include "cli/context.h"
+#include "src/error.h"
+#include "version.h"
+
+namespace dvol::cli {
+namespace {
+
+struct CommandEntry {
+  const char* name;
+  const char* alias;  // "" for none
+  const char* summary;
+  Register registrar;
+};
+
+// Every command, in the order `dvol --help` lists them.
+const CommandEntry kCommands[] = {
+    {"init", "", "Create a volume with an empty master branch and make it current", register_init},
+    {"list", "ls", "List volumes: size on the host, branches, checked-out branch", register_list},
+    {"switch", "", "Make VOLUME the current volume", register_switch},
+    {"commit", "", "Snapshot the checked-out branch (-m MESSAGE), or delete a commit (-d REF)", register_commit},
+    {"log", "", "Show the history of the checked-out branch", register_log},
+    {"checkout", "", "Switch to a branch, or create one from HEAD with -b", register_checkout},
+    {"reset", "", "Reset the checked-out branch to a commit (--hard REF)", register_reset},
+    {"branch", "", "List branches, or delete one with -d", register_branch},
+    {"rm", "", "Destroy a volume and all its data", register_rm},
+    {"status", "", "Show the volume's branch, HEAD, path and pool usage", register_status},
+    {"path", "", "Print the host path where the checked-out branch is mounted", register_path},
+    {"config", "", "Get or set user.name and user.email for commits", register_config},
+    {"doctor", "", "Check that this host has everything dvol needs", register_doctor},
+};
+
+// SIGINT and SIGTERM only set this flag (no SA_RESTART, so a blocking read returns): long
+// operations check it between batches, and every guard still runs on the way out.
+volatile std::sig_atomic_t interrupted = 0;
+void on_signal(int) { interrupted = 1; }
+
+int run(int argc, char** argv) {
+  Context context;
+  context.out = &std::cout;
+  context.err = &std::cerr;
+  context.in = &std::cin;
+  struct sigaction sa{};
+  sa.sa_handler = on_signal;
+  sigemptyset(&sa.sa_mask);
+  sigaction(SIGINT, &sa, nullptr);
+  sigaction(SIGTERM, &sa, nullptr);
+  if (const char* root = std::getenv("DVOL_ROOT"); root && *root) context.root = root;
+
+  CLI::App app{"dvol: version control for the data volumes of development databases.\n"
+               "Commit, branch, diff and reset a database's volume instantly, on device-mapper thin pools.",
+               "dvol"};
+  app.set_version_flag("--version", std::string("dvol ") + kVersion);
+  app.require_subcommand(1);
+  app.fallthrough();
+  std::string root_opt;
+  app.add_option("--root", root_opt, "State directory (default /var/lib/dvol, or $DVOL_ROOT)");
+  app.add_flag("--json", context.json, "Machine-readable output");
+  app.add_flag("--no-docker", context.no_docker, "Never talk to a Docker engine");
+  for (const auto& c : kCommands) {
+    auto* sub = app.add_subcommand(c.name, c.summary);
+    if (*c.alias) sub->alias(c.alias);
+    sub->fallthrough();
+    c.registrar(*sub, context);
+  }
+  app.parse_complete_callback([&] {
+    if (!root_opt.empty()) context.root = root_opt;
+  });
+
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::Success& e) {
+    return app.exit(e);
+  } catch (const CLI::ParseError& e) {
+    std::string msg = e.what();
+    std::cerr << "dvol: " << msg << "\n";
+    std::cerr << "Run 'dvol --help' for usage.\n";
+    return 2;
+  } catch (const Error& e) {
+    std::cout.flush();
+    std::cerr << "dvol: " << e.message() << "\n";
+    if (!e.hint().empty()) std::cerr << e.hint() << "\n";
+    if (std::getenv("DVOL_DEBUG") && !e.detail().empty()) std::cerr << "detail: " << e.detail() << "\n";
+    return 1;
+  } catch (const std::exception& e) {
+    std::cerr << "dvol: internal error: " << e.what() << "\n";
+    return 1;
+  }
+  return 0;
+}
+
+}  // namespace
+}  // namespace dvol::cli
+
+int main(int argc, char** argv) { return dvol::cli::run(argc, argv); }

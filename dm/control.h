@@ -1,0 +1,53 @@
+#pragma once
+// dm::Control: the device-mapper operations dvol uses, by device name. The real one is
+// LibDmControl (libdevmapper); host unit tests use fakes. Implementations translate every
+// failure into a dvol::Error carrying the operation, the device and errno.
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "dm/table.h"
+#include "dm/units.h"
+
+namespace dvol::dm {
+
+struct DeviceInfo {
+  uint32_t major = 0;
+  uint32_t minor = 0;
+  bool suspended = false;
+  bool live_table = false;
+  int32_t open_count = 0;
+  std::string uuid;
+
+  std::string major_minor() const { return std::to_string(major) + ":" + std::to_string(minor); }
+};
+
+class Control {
+ public:
+  virtual ~Control() = default;
+
+  // Creates `name` with `uuid`, loads `table` and activates it. AlreadyExists if the name is
+  // taken; on any other error no device is left behind.
+  virtual void create(const DmName& name, const std::string& uuid, const std::vector<TableLine>& table,
+                      bool read_only = false) = 0;
+  // Loads `table` into the inactive slot; the next resume makes it live.
+  virtual void reload(const DmName& name, const std::vector<TableLine>& table) = 0;
+  // Suspends, flushing I/O and freezing a mounted filesystem (lockfs).
+  virtual void suspend(const DmName& name) = 0;
+  virtual void resume(const DmName& name) = 0;
+  // Removes the device. Absent is fine; busy (open or mounted) throws Unavailable.
+  virtual void remove(const DmName& name) = 0;
+  virtual void message(const DmName& name, const std::string& text) = 0;
+
+  // Absent devices give nullopt.
+  virtual std::optional<DeviceInfo> info(const DmName& name) = 0;
+  virtual std::vector<TableLine> table(const DmName& name) = 0;
+  virtual std::vector<TableLine> status(const DmName& name) = 0;
+  // Names of all dm devices on the host.
+  virtual std::vector<std::string> list() = 0;
+  // A block device node for `name` that can be opened or mounted (made if udev did not).
+  virtual std::string device_path(const DmName& name) = 0;
+};
+
+}  // namespace dvol::dm

@@ -1,0 +1,265 @@
+#include "dm/libdm_control.h"
+
+#include <fcntl.h>
+#include <libdevmapper.h>
+#include <sys/stat.h>
+#include <sys/sysmacros.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstdarg>
+#include <cstdio>
+#include <cstring>
+#include <thread>
+
+#include "io/error.h"
+
+namespace dvol::dm {
+
+namespace {
+
+// libdevmapper reports through a process-wide log callback with no context pointer; the
+// last error it logged is kept here and attached to the Error we throw.
+thread_local std::string last_dm_message;
+
+void capture_log(int level, const char* /*file*/, int /*line*/, int /*dm_errno*/, const char* fmt, ...) {
+  if ((level & 7) > 3) return;  // keep errors (LOG_ERR = 3) only; libdm is chatty otherwise
+  char buf[1024];
+  va_list ap;
+  va_start(ap, fmt);
+  std::vsnprintf(buf, sizeof buf, fmt, ap);
+  va_end(ap);
+  last_dm_message = buf;
+}
+
+// DmTask: one libdevmapper task; the destructor destroys it.
+class DmTask {
+ public:
+  DmTask(int type, const char* op) : op_(op) {
+    task_ = dm_task_create(type);
+    if (!task_) throw Error(Code::Internal, std::string("cannot create a device-mapper task for ") + op);
+  }
+  ~DmTask() { dm_task_destroy(task_); }
+  DmTask(const DmTask&) = delete;
+  DmTask& operator=(const DmTask&) = delete;
+
+  dm_task* get() { return task_; }
+
+  void set_name(const DmName& name) {
+    name_ = name.str();
+    check(dm_task_set_name(task_, name.c_str()));
+  }
+  void check(int ok) {
+    if (!ok) fail(ENOMEM);
+  }
+  // Runs the task; failures become Error with the operation, the device and errno.
+  void run() {
+    last_dm_message.clear();
+    if (!dm_task_run(task_)) fail(dm_task_get_errno(task_));
+  }
+  [[noreturn]] void fail(int err) {
+    std::string detail = std::string(op_) + " " + name_ + ": errno " + std::to_string(err);
+    if (!last_dm_message.empty()) detail += ": " + last_dm_message;
+    Code code = Code::Io;
+    std::string msg = std::string("device-mapper could not ") + op_ + " " + name_;
+    switch (err) {
+      case EBUSY: code = Code::Unavailable; msg = "device " + name_ + " is busy (open or mounted)"; break;
+      case ENXIO: case ENODEV: code = Code::NotFound; msg = "device " + name_ + " does not exist"; break;
+      case ENODATA: code = Code::NotFound; msg = std::string(op_) + " " + name_ + ": no such thin device"; break;
+      case EEXIST: code = Code::AlreadyExists; msg = "device " + name_ + " already exists"; break;
+      case ENOSPC: code = Code::ResourceExhausted; msg = "pool " + name_ + " is out of space"; break;
+      case EPERM: case EACCES: code = Code::PermissionDenied; msg = "device-mapper needs root"; break;
+      default: break;
+    }
+    throw Error(code, msg, detail);
+  }
+
+ private:
+  dm_task* task_;
+  const char* op_;
+  std::string name_;
+};
+
+std::vector<TableLine> targets(DmTask& task) {
+  std::vector<TableLine> out;
+  void* next = nullptr;
+  do {
+    uint64_t start = 0, length = 0;
+    char* type = nullptr;
+    char* params = nullptr;
+    next = dm_get_next_target(task.get(), next, &start, &length, &type, &params);
+    if (type) out.push_back({Sectors{start}, Sectors{length}, type, params ? params : ""});
+  } while (next);
+  return out;
+}
+
+void add_targets(DmTask& task, const std::vector<TableLine>& table) {
+  for (const auto& t : table)
+    task.check(dm_task_add_target(task.get(), t.start.value, t.length.value, t.target.c_str(), t.params.c_str()));
+}
+
+}  // namespace
+
+LibDmControl::LibDmControl() {
+  dm_log_with_errno_init(capture_log);
+  // No udev is guaranteed (containers, the test kernel): never wait for it; libdevmapper
+  // makes the /dev/mapper nodes itself.
+  dm_udev_set_sync_support(0);
+}
+
+LibDmControl::~LibDmControl() {
+  dm_lib_release();
+  dm_log_with_errno_init(nullptr);
+}
+
+bool LibDmControl::kernel_supported() {
+  if (::access("/proc/misc", R_OK) != 0) return false;
+  FILE* f = std::fopen("/proc/misc", "r");
+  if (!f) return false;
+  char line[256];
+  bool found = false;
+  while (std::fgets(line, sizeof line, f))
+    if (std::strstr(line, "device-mapper")) found = true;
+  std::fclose(f);
+  return found;
+}
+
+std::map<std::string, std::string> LibDmControl::target_versions() {
+  std::map<std::string, std::string> out;
+  dm_task* task = dm_task_create(DM_DEVICE_LIST_VERSIONS);
+  if (!task) return out;
+  if (dm_task_run(task)) {
+    dm_versions* v = dm_task_get_versions(task);
+    for (dm_versions* last = nullptr; v && v != last;) {
+      out[v->name] = std::to_string(v->version[0]) + "." + std::to_string(v->version[1]) + "." +
+                     std::to_string(v->version[2]);
+      last = v;
+      v = reinterpret_cast<dm_versions*>(reinterpret_cast<char*>(v) + v->next);
+    }
+  }
+  dm_task_destroy(task);
+  return out;
+}
+
+void LibDmControl::create(const DmName& name, const std::string& uuid, const std::vector<TableLine>& table,
+                          bool read_only) {
+  DmTask task(DM_DEVICE_CREATE, "create");
+  task.set_name(name);
+  if (!uuid.empty()) task.check(dm_task_set_uuid(task.get(), uuid.c_str()));
+  if (read_only) task.check(dm_task_set_ro(task.get()));
+  add_targets(task, table);
+  task.run();  // libdevmapper removes the half-made device itself if the load fails
+  dm_task_update_nodes();
+}
+
+void LibDmControl::reload(const DmName& name, const std::vector<TableLine>& table) {
+  DmTask task(DM_DEVICE_RELOAD, "load a table into");
+  task.set_name(name);
+  add_targets(task, table);
+  task.run();
+}
+
+void LibDmControl::suspend(const DmName& name) {
+  DmTask task(DM_DEVICE_SUSPEND, "suspend");
+  task.set_name(name);
+  task.run();
+}
+
+void LibDmControl::resume(const DmName& name) {
+  DmTask task(DM_DEVICE_RESUME, "resume");
+  task.set_name(name);
+  task.run();
+  dm_task_update_nodes();
+}
+
+void LibDmControl::remove(const DmName& name) {
+  if (!info(name)) return;
+  // A device that was just closed (e.g. unmounted) can be busy for a moment: retry briefly.
+  for (int attempt = 0;; ++attempt) {
+    try {
+      DmTask task(DM_DEVICE_REMOVE, "remove");
+      task.set_name(name);
+      task.run();
+      break;
+    } catch (const Error& e) {
+      if (e.code() == Code::NotFound) break;
+      if (e.code() != Code::Unavailable || attempt >= 20) throw;
+      std::this_thread::sleep_for(std::chrono::milliseconds(50));
+    }
+  }
+  dm_task_update_nodes();
+  // A node we made ourselves (see device_path) is ours to remove.
+  std::string path = "/dev/mapper/" + name.str();
+  struct stat st{};
+  if (::lstat(path.c_str(), &st) == 0 && S_ISBLK(st.st_mode)) ::unlink(path.c_str());
+}
+
+void LibDmControl::message(const DmName& name, const std::string& text) {
+  DmTask task(DM_DEVICE_TARGET_MSG, "send a message to");
+  task.set_name(name);
+  task.check(dm_task_set_sector(task.get(), 0));
+  task.check(dm_task_set_message(task.get(), text.c_str()));
+  task.run();
+}
+
+std::optional<DeviceInfo> LibDmControl::info(const DmName& name) {
+  DmTask task(DM_DEVICE_INFO, "query");
+  task.set_name(name);
+  task.run();
+  dm_info i{};
+  task.check(dm_task_get_info(task.get(), &i));
+  if (!i.exists) return std::nullopt;
+  DeviceInfo out;
+  out.major = i.major;
+  out.minor = i.minor;
+  out.suspended = i.suspended;
+  out.live_table = i.live_table;
+  out.open_count = i.open_count;
+  const char* uuid = dm_task_get_uuid(task.get());
+  out.uuid = uuid ? uuid : "";
+  return out;
+}
+
+std::vector<TableLine> LibDmControl::table(const DmName& name) {
+  DmTask task(DM_DEVICE_TABLE, "read the table of");
+  task.set_name(name);
+  task.run();
+  return targets(task);
+}
+
+std::vector<TableLine> LibDmControl::status(const DmName& name) {
+  DmTask task(DM_DEVICE_STATUS, "read the status of");
+  task.set_name(name);
+  task.run();
+  return targets(task);
+}
+
+std::vector<std::string> LibDmControl::list() {
+  DmTask task(DM_DEVICE_LIST, "list");
+  task.run();
+  std::vector<std::string> out;
+  dm_names* names = dm_task_get_names(task.get());
+  if (!names || !names->dev) return out;
+  for (;;) {
+    out.emplace_back(names->name);
+    if (!names->next) break;
+    names = reinterpret_cast<dm_names*>(reinterpret_cast<char*>(names) + names->next);
+  }
+  return out;
+}
+
+std::string LibDmControl::device_path(const DmName& name) {
+  auto i = info(name);
+  if (!i) throw Error(Code::NotFound, "device " + name.str() + " does not exist");
+  std::string path = "/dev/mapper/" + name.str();
+  dev_t want = makedev(i->major, i->minor);
+  struct stat st{};
+  if (::stat(path.c_str(), &st) == 0 && S_ISBLK(st.st_mode) && st.st_rdev == want) return path;
+  // Missing or stale (a name reused after a reboot): make the node ourselves.
+  ::mkdir("/dev/mapper", 0755);
+  ::unlink(path.c_str());
+  if (::mknod(path.c_str(), S_IFBLK | 0600, want) != 0) throw sys_error("create the device node", path, errno);
+  return path;
+}
+
+}  // namespace dvol::dm

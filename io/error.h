@@ -1,0 +1,53 @@
+#pragma once
+// dvol::Error: the one error type of every layer. The code says what the user should do
+// (see docs/style.md point 7); the message is one sentence a user can act on; the detail
+// carries what a developer needs (operation, device, errno, a tool's stderr).
+#include <stdexcept>
+#include <string>
+
+namespace dvol {
+
+enum class Code {
+  NotFound,
+  AlreadyExists,
+  InvalidArgument,
+  FailedPrecondition,
+  ResourceExhausted,
+  Unavailable,
+  Aborted,
+  Unsupported,
+  Corruption,
+  Cancelled,
+  PermissionDenied,
+  Io,
+  Internal,
+};
+
+const char* code_name(Code code);
+
+class Error : public std::runtime_error {
+ public:
+  Error(Code code, std::string message, std::string detail = {});
+
+  Code code() const { return code_; }
+  const std::string& message() const { return message_; }
+  const std::string& detail() const { return detail_; }
+  // Hint lines printed after the message (e.g. the rule a name breaks).
+  const std::string& hint() const { return hint_; }
+  Error&& with_hint(std::string hint) && {
+    hint_ = std::move(hint);
+    return std::move(*this);
+  }
+
+ private:
+  Code code_;
+  std::string message_;
+  std::string detail_;
+  std::string hint_;
+};
+
+// The errno-based error of a failed system call: ENOENT -> NotFound, ENOSPC ->
+// ResourceExhausted, EBUSY -> Unavailable, EPERM/EACCES -> PermissionDenied, else Io.
+Error sys_error(const std::string& op, const std::string& path, int err);
+
+}  // namespace dvol

@@ -1,0 +1,90 @@
+#include "io/loop_device.h"
+
+#include <fcntl.h>
+#include <linux/loop.h>
+#include <sys/ioctl.h>
+#include <sys/stat.h>
+#include <sys/sysmacros.h>
+
+#include <cerrno>
+#include <cstring>
+#include <string>
+
+#include "io/error.h"
+#include "io/files.h"
+
+namespace dvol::io {
+
+namespace fs = std::filesystem;
+
+AttachedLoop AttachedLoop::attach(const fs::path& file) {
+  Fd backing = open_file(file, O_RDWR);
+  int ctl = ::open("/dev/loop-control", O_RDWR | O_CLOEXEC);
+  if (ctl < 0) {
+    int err = errno;
+    throw Error(Code::Unsupported, "loop devices are not available on this host",
+                std::string("/dev/loop-control: ") + std::strerror(err))
+        .with_hint("load the loop module (modprobe loop), or run dvol inside the test kernel (scripts/uml-run)");
+  }
+  Fd control(ctl);
+  // Another process may take the free device between GET_FREE and CONFIGURE: retry.
+  for (int attempt = 0; attempt < 64; ++attempt) {
+    int n = ::ioctl(control.get(), LOOP_CTL_GET_FREE);
+    if (n < 0) throw sys_error("find a free loop device via", "/dev/loop-control", errno);
+    std::string dev = "/dev/loop" + std::to_string(n);
+    int lfd = ::open(dev.c_str(), O_RDWR | O_CLOEXEC);
+    if (lfd < 0 && errno == ENOENT) {
+      // No devtmpfs node yet (minimal hosts): make it ourselves; loop's major is 7.
+      ::mknod(dev.c_str(), S_IFBLK | 0660, makedev(7, n));
+      lfd = ::open(dev.c_str(), O_RDWR | O_CLOEXEC);
+    }
+    if (lfd < 0) throw sys_error("open", dev, errno);
+    Fd loop(lfd);
+    loop_config config{};
+    config.fd = static_cast<uint32_t>(backing.get());
+    config.info.lo_flags = LO_FLAGS_AUTOCLEAR;
+    std::string name = file.filename().string();
+    std::strncpy(reinterpret_cast<char*>(config.info.lo_file_name), name.c_str(), LO_NAME_SIZE - 1);
+    if (::ioctl(loop.get(), LOOP_CONFIGURE, &config) == 0) {
+      struct stat st{};
+      if (::fstat(loop.get(), &st) != 0) throw sys_error("stat", dev, errno);
+      return AttachedLoop(std::move(loop), dev, st.st_rdev);
+    }
+    if (errno != EBUSY) throw sys_error("attach " + file.string() + " to", dev, errno);
+  }
+  throw Error(Code::Unavailable, "no free loop device could be claimed", file.string());
+}
+
+std::string AttachedLoop::major_minor() const {
+  return std::to_string(major(rdev_)) + ":" + std::to_string(minor(rdev_));
+}
+
+void AttachedLoop::refresh_capacity() {
+  if (::ioctl(fd_.get(), LOOP_SET_CAPACITY, 0) != 0) throw sys_error("refresh the capacity of", device_, errno);
+}
+
+std::optional<std::string> find_loop_device(const fs::path& file) {
+  std::error_code ec;
+  auto want = fs::weakly_canonical(file, ec);
+  for (const auto& entry : fs::directory_iterator("/sys/block", ec)) {
+    auto name = entry.path().filename().string();
+    if (name.rfind("loop", 0) != 0) continue;
+    auto backing = read_small_file(entry.path() / "loop" / "backing_file");
+    if (!backing) continue;
+    while (!backing->empty() && backing->back() == '\n') backing->pop_back();
+    if (fs::path(*backing) == want || fs::path(*backing) == file) return "/dev/" + name;
+  }
+  return std::nullopt;
+}
+
+int count_attached_loops() {
+  int n = 0;
+  std::error_code ec;
+  for (const auto& entry : fs::directory_iterator("/sys/block", ec)) {
+    if (entry.path().filename().string().rfind("loop", 0) != 0) continue;
+    if (fs::exists(entry.path() / "loop" / "backing_file")) ++n;
+  }
+  return n;
+}
+
+}  // namespace dvol::io

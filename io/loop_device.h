@@ -1,0 +1,49 @@
+#pragma once
+// AttachedLoop: a file attached to a loop device with LOOP_CONFIGURE.
+//
+// Every loop device dvol attaches has LO_FLAGS_AUTOCLEAR: the kernel detaches it as soon as
+// the last opener closes it. While a dm table (the thin pool) holds it, it stays; when the
+// pool is removed, it goes by itself, and a crash between attaching and creating the pool
+// leaves nothing behind. The guard owns one open descriptor: its destructor closes it, which
+// detaches the device unless something else (a dm table) now holds it.
+#include <sys/types.h>
+
+#include <cstdint>
+#include <filesystem>
+#include <optional>
+#include <string>
+
+#include "io/fd.h"
+
+namespace dvol::io {
+
+class AttachedLoop {
+ public:
+  // Attaches `file` to a free loop device. Throws Unsupported if there is no loop driver.
+  [[nodiscard]] static AttachedLoop attach(const std::filesystem::path& file);
+
+  AttachedLoop(AttachedLoop&&) noexcept = default;
+  AttachedLoop& operator=(AttachedLoop&&) noexcept = default;
+  ~AttachedLoop() = default;  // closing fd_ autoclears (see above)
+
+  const std::string& device() const { return device_; }  // e.g. /dev/loop3
+  dev_t rdev() const { return rdev_; }
+  std::string major_minor() const;  // "7:3", how dm tables name it
+
+  // Re-reads the backing file's size after it was grown (LOOP_SET_CAPACITY).
+  void refresh_capacity();
+
+ private:
+  AttachedLoop(Fd fd, std::string device, dev_t rdev) : fd_(std::move(fd)), device_(std::move(device)), rdev_(rdev) {}
+  Fd fd_;
+  std::string device_;
+  dev_t rdev_ = 0;
+};
+
+// The loop device (e.g. "/dev/loop3") that currently has `file` attached, if any.
+std::optional<std::string> find_loop_device(const std::filesystem::path& file);
+
+// Number of loop devices bound to a backing file (for leak checks in tests and doctor).
+int count_attached_loops();
+
+}  // namespace dvol::io

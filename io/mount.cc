@@ -1,0 +1,113 @@
+#include "io/mount.h"
+
+#include <sys/mount.h>
+
+#include <cerrno>
+#include <cstdio>
+#include <cstring>
+#include <sstream>
+
+#include "io/error.h"
+#include "io/files.h"
+
+namespace dvol::io {
+
+namespace fs = std::filesystem;
+
+void mount_filesystem(const std::string& device, const fs::path& target, const MountOptions& options) {
+  unsigned long flags = MS_NOSUID | MS_NODEV;
+  if (options.read_only) flags |= MS_RDONLY;
+  if (::mount(device.c_str(), target.c_str(), options.fstype.c_str(), flags,
+              options.data.empty() ? nullptr : options.data.c_str()) != 0) {
+    int err = errno;
+    throw Error(err == EBUSY ? Code::Unavailable : Code::Io,
+                "cannot mount " + device + " at " + target.string() + ": " + std::strerror(err),
+                "mount -t " + options.fstype + " -o " + options.data);
+  }
+}
+
+void unmount(const fs::path& target) {
+  if (::umount2(target.c_str(), 0) == 0) return;
+  int err = errno;
+  if (err == EINVAL || err == ENOENT) return;  // not mounted: nothing to do
+  if (err == EBUSY)
+    throw Error(Code::Unavailable, target.string() + " is in use; stop the programs using it first",
+                "umount: EBUSY");
+  throw sys_error("unmount", target.string(), err);
+}
+
+// mountinfo escapes space, tab, newline and backslash as octal.
+static std::string unescape_mountinfo(const std::string& s) {
+  std::string out;
+  for (size_t i = 0; i < s.size(); ++i) {
+    if (s[i] == '\\' && i + 4 <= s.size()) {
+      out.push_back(static_cast<char>(std::stoi(s.substr(i + 1, 3), nullptr, 8)));
+      i += 3;
+    } else {
+      out.push_back(s[i]);
+    }
+  }
+  return out;
+}
+
+struct MountEntry {
+  std::string dev;
+  fs::path point;
+};
+
+static std::vector<MountEntry> read_mounts() {
+  std::vector<MountEntry> out;
+  auto text = read_small_file("/proc/self/mountinfo");
+  if (!text) return out;
+  std::istringstream in(*text);
+  std::string line;
+  while (std::getline(in, line)) {
+    std::istringstream fields(line);
+    std::string id, parent, dev, root, point;
+    fields >> id >> parent >> dev >> root >> point;
+    out.push_back({dev, unescape_mountinfo(point)});
+  }
+  return out;
+}
+
+bool is_mountpoint(const fs::path& path) { return !mounted_device(path).empty(); }
+
+std::string mounted_device(const fs::path& path) {
+  std::string dev;
+  for (auto& m : read_mounts())
+    if (m.point == path) dev = m.dev;  // the last one is on top
+  return dev;
+}
+
+std::vector<fs::path> mounts_under(const fs::path& prefix) {
+  std::vector<fs::path> out;
+  std::string p = prefix.string();
+  for (auto& m : read_mounts()) {
+    std::string s = m.point.string();
+    if (s == p || (s.size() > p.size() && s.compare(0, p.size(), p) == 0 && s[p.size()] == '/'))
+      out.push_back(m.point);
+  }
+  return out;
+}
+
+Mount Mount::mount(const std::string& device, const fs::path& target, const MountOptions& options) {
+  mount_filesystem(device, target, options);
+  return Mount(target);
+}
+
+void Mount::unmount() {
+  if (target_.empty()) return;
+  io::unmount(target_);
+  target_.clear();
+}
+
+Mount::~Mount() {
+  if (target_.empty()) return;
+  if (::umount2(target_.c_str(), 0) != 0 && errno == EBUSY) {
+    // Someone still reads the view; detach it so it goes when they finish.
+    if (::umount2(target_.c_str(), MNT_DETACH) != 0)
+      std::fprintf(stderr, "dvol: warning: could not unmount %s: %s\n", target_.c_str(), std::strerror(errno));
+  }
+}
+
+}  // namespace dvol::io

@@ -1,0 +1,49 @@
+#pragma once
+// Mounting filesystems. mount_filesystem()/unmount() change persistent state (a branch stays
+// mounted at its path after dvol exits); Mount is the guard for a temporary mount (a
+// read-only view of a commit): its destructor unmounts.
+#include <filesystem>
+#include <string>
+#include <vector>
+
+namespace dvol::io {
+
+struct MountOptions {
+  std::string fstype;     // "ext4", "xfs"
+  bool read_only = false;
+  std::string data;       // filesystem options, e.g. "noload"
+};
+
+// Mounts `device` at `target` with nosuid,nodev. Throws with the kernel's reason.
+void mount_filesystem(const std::string& device, const std::filesystem::path& target, const MountOptions& options);
+
+// Unmounts `target`. Busy: throws Unavailable naming the path. Not mounted: fine.
+void unmount(const std::filesystem::path& target);
+
+// True if something is mounted exactly at `path` (from /proc/self/mountinfo).
+bool is_mountpoint(const std::filesystem::path& path);
+
+// The device number ("major:minor") mounted at `path`, if any.
+std::string mounted_device(const std::filesystem::path& path);
+
+// All mount points at or below `prefix`.
+std::vector<std::filesystem::path> mounts_under(const std::filesystem::path& prefix);
+
+class Mount {
+ public:
+  [[nodiscard]] static Mount mount(const std::string& device, const std::filesystem::path& target,
+                                   const MountOptions& options);
+  Mount(Mount&& o) noexcept : target_(std::move(o.target_)) { o.target_.clear(); }
+  Mount& operator=(Mount&&) = delete;
+  Mount(const Mount&) = delete;
+  ~Mount();  // unmounts (lazily if busy); a failure is logged, never thrown
+
+  const std::filesystem::path& target() const { return target_; }
+  void unmount();  // reports errors on the normal path
+
+ private:
+  explicit Mount(std::filesystem::path target) : target_(std::move(target)) {}
+  std::filesystem::path target_;
+};
+
+}  // namespace dvol::io

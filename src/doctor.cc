@@ -1,0 +1,135 @@
+#include "src/doctor.h"
+
+#include <sys/statvfs.h>
+#include <unistd.h>
+
+#include "dm/libdm_control.h"
+#include "io/error.h"
+#include "io/files.h"
+#include "io/run.h"
+#include "io/uring.h"
+
+namespace dvol {
+
+namespace {
+
+const char* kTestKernelHint =
+    "this kernel has no device-mapper; dvol cannot manage volumes on it directly. "
+    "Run dvol inside the test kernel: scripts/uml-run -- dvol ... (see README.md)";
+
+void try_modprobe(const std::string& module) {
+  if (!io::program_exists("modprobe")) return;
+  try {
+    (void)io::run({"modprobe", module});  // ignored: failure shows in the check that follows
+  } catch (const Error&) {
+  }
+}
+
+DoctorCheck check_device_mapper() {
+  DoctorCheck c{"device-mapper thin provisioning", false, true, "", ""};
+  if (!dm::LibDmControl::kernel_supported()) try_modprobe("dm-thin-pool");
+  if (!dm::LibDmControl::kernel_supported()) {
+    c.detail = "the running kernel has no device-mapper";
+    c.fix = kTestKernelHint;
+    return c;
+  }
+  auto targets = dm::LibDmControl::target_versions();
+  if (!targets.contains("thin-pool")) {
+    try_modprobe("dm-thin-pool");
+    targets = dm::LibDmControl::target_versions();
+  }
+  if (!targets.contains("thin-pool") || !targets.contains("thin")) {
+    c.detail = "device-mapper is present but the thin-pool target is not";
+    c.fix = "modprobe dm-thin-pool (Debian: it ships with the kernel; otherwise use the test kernel)";
+    return c;
+  }
+  c.ok = true;
+  c.detail = "thin-pool " + targets["thin-pool"];
+  return c;
+}
+
+DoctorCheck check_io_uring() {
+  DoctorCheck c{"io_uring", false, true, "", ""};
+  try {
+    auto ring = io::IoUring::create(4);
+    c.ok = true;
+    c.detail = "available";
+  } catch (const Error& e) {
+    c.detail = e.message();
+    c.fix = "use Linux 5.6 or later with io_uring enabled (sysctl kernel.io_uring_disabled=0)";
+  }
+  return c;
+}
+
+DoctorCheck check_loop() {
+  DoctorCheck c{"loop devices", false, true, "", ""};
+  if (::access("/dev/loop-control", R_OK | W_OK) != 0) try_modprobe("loop");
+  if (::access("/dev/loop-control", R_OK | W_OK) == 0) {
+    c.ok = true;
+    c.detail = "/dev/loop-control";
+  } else {
+    c.detail = "/dev/loop-control is missing or not writable";
+    c.fix = "modprobe loop (as root)";
+  }
+  return c;
+}
+
+DoctorCheck check_program(const std::string& name, const std::string& package, bool required,
+                          const std::string& purpose) {
+  DoctorCheck c{name, io::program_exists(name), required, "", ""};
+  c.detail = c.ok ? purpose : "not found (" + purpose + ")";
+  if (!c.ok) c.fix = "apt-get install " + package;
+  return c;
+}
+
+DoctorCheck check_root() {
+  DoctorCheck c{"root privileges", ::geteuid() == 0, true, "", ""};
+  c.detail = c.ok ? "running as root" : "not running as root";
+  if (!c.ok) c.fix = "run dvol with sudo: it manages kernel devices";
+  return c;
+}
+
+DoctorCheck check_free_space(const std::filesystem::path& root) {
+  DoctorCheck c{"free space", false, true, "", ""};
+  auto dir = root;
+  while (!dir.empty() && !std::filesystem::exists(dir)) dir = dir.parent_path();
+  struct statvfs st{};
+  if (dir.empty() || ::statvfs(dir.c_str(), &st) != 0) {
+    c.detail = "cannot inspect " + root.string();
+    c.fix = "check that " + root.string() + " or a parent exists";
+    return c;
+  }
+  uint64_t free_bytes = static_cast<uint64_t>(st.f_bavail) * st.f_frsize;
+  c.ok = free_bytes >= (1ull << 30);
+  c.detail = std::to_string(free_bytes >> 20) + " MiB free under " + dir.string();
+  if (!c.ok) c.fix = "free at least 1 GiB under " + dir.string() + " or choose another --root";
+  return c;
+}
+
+DoctorCheck check_docker() {
+  DoctorCheck c{"Docker engine socket", false, false, "", ""};
+  const char* host = std::getenv("DOCKER_HOST");
+  std::string sock = "/var/run/docker.sock";
+  if (host && std::string(host).rfind("unix://", 0) == 0) sock = std::string(host).substr(7);
+  c.ok = ::access(sock.c_str(), F_OK) == 0;
+  c.detail = c.ok ? sock : sock + " not found: container checks are off (optional)";
+  if (!c.ok) c.fix = "start Docker to use dvol as a volume driver (optional)";
+  return c;
+}
+
+}  // namespace
+
+std::vector<DoctorCheck> run_doctor(const std::filesystem::path& root) {
+  return {
+      check_root(),
+      check_device_mapper(),
+      check_loop(),
+      check_io_uring(),
+      check_program("mkfs.ext4", "e2fsprogs", true, "makes ext4 branches"),
+      check_program("mkfs.xfs", "xfsprogs", false, "makes xfs branches (--fs xfs)"),
+      check_free_space(root),
+      check_docker(),
+  };
+}
+
+}  // namespace dvol

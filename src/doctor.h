@@ -1,0 +1,21 @@
+#pragma once
+// dvol doctor: checks everything dvol needs on this host and says how to fix what is missing.
+#include <filesystem>
+#include <string>
+#include <vector>
+
+namespace dvol {
+
+struct DoctorCheck {
+  std::string name;     // "device-mapper thin provisioning"
+  bool ok = false;
+  bool required = true; // a missing optional item (Docker) does not fail the doctor
+  std::string detail;   // what was found, or what is wrong
+  std::string fix;      // how to fix it, when not ok
+};
+
+// Runs every check. Loads kernel modules (dm-thin-pool, loop) where it can. Never throws
+// for a missing feature: that is a failed check.
+std::vector<DoctorCheck> run_doctor(const std::filesystem::path& root);
+
+}  // namespace dvol

@@ -1,0 +1,96 @@
+// Operations on branches: checkout (-b), branch listing, branch -d.
+#include "io/error.h"
+#include "src/history.h"
+#include "src/names.h"
+#include "src/operations.h"
+#include "src/pool_transaction.h"
+#include "src/volume.h"
+
+namespace dvol {
+
+CheckoutResult checkout(Host& host, const std::string& name, const std::string& branch_name, bool create) {
+  validate_branch_name(branch_name);
+  auto volume = Volume::open(host, name);
+  require_root("checkout");
+  auto lock = volume.lock();
+  auto& store = volume.store();
+  auto current = store.branch(store.volume().checked_out).value();
+  CheckoutResult result{volume.name(), branch_name, current.name, create};
+
+  if (create) {
+    if (store.branch(branch_name))
+      throw Error(Code::AlreadyExists, "a branch named '" + branch_name + "' already exists")
+          .with_hint("switch to it with 'dvol checkout " + branch_name + "'");
+    if (!current.head)
+      throw Error(Code::FailedPrecondition, "you must commit ('dvol commit') before you can branch ('dvol checkout -b')");
+    auto head = store.commit(*current.head).value();
+    volume.activate();
+    PoolTransaction tx(volume, "checkout-b", 1, {});
+    tx.begin();
+    uint32_t fresh = tx.created()[0];
+    volume.pool().send(dm::CreateSnap{dm::ThinId(fresh), dm::ThinId(head.thin_id)});
+    volume.unmount_branch(current.thin_id);  // busy: throws, and the rollback remounts it
+    volume.mount_branch(fresh);
+    tx.commit([&](MetadataStore& s) {
+      s.add_branch(BranchRecord{branch_name, fresh, head.id});
+      s.set_checked_out(branch_name);
+    });
+    return result;
+  }
+
+  auto target = store.branch(branch_name);
+  if (!target)
+    throw Error(Code::NotFound, "branch '" + branch_name + "' does not exist")
+        .with_hint("create it from HEAD with 'dvol checkout -b " + branch_name + "'");
+  volume.activate();
+  if (target->name == current.name) return result;
+  // No pool change: the store is updated only once the new branch is mounted, so a crash in
+  // between leaves the old branch checked out, and activation mounts it again.
+  volume.unmount_branch(current.thin_id);
+  try {
+    volume.mount_branch(target->thin_id);
+  } catch (...) {
+    volume.mount_branch(current.thin_id);
+    throw;
+  }
+  store.set_checked_out(branch_name);
+  return result;
+}
+
+BranchList list_branches(Host& host, const std::string& name) {
+  auto volume = Volume::open(host, name);
+  BranchList out;
+  for (const auto& b : volume.store().branches()) out.names.push_back(b.name);
+  out.checked_out = volume.record().checked_out;
+  return out;
+}
+
+void delete_branch(Host& host, const std::string& name, const std::string& branch_name) {
+  validate_branch_name(branch_name);
+  auto volume = Volume::open(host, name);
+  require_root("branch -d");
+  auto lock = volume.lock();
+  auto& store = volume.store();
+  auto branch = store.branch(branch_name);
+  if (!branch) throw Error(Code::NotFound, "branch '" + branch_name + "' does not exist");
+  if (branch->name == store.volume().checked_out)
+    throw Error(Code::FailedPrecondition, "cannot delete branch '" + branch_name + "': it is checked out")
+        .with_hint("switch to another branch first with 'dvol checkout BRANCH'");
+  auto elsewhere = commits_reachable_from_other_branches(store, branch->name);
+  std::vector<std::string> dropped;
+  std::vector<uint32_t> doomed{branch->thin_id};
+  for (const auto& c : store.history(branch->name)) {
+    if (elsewhere.count(c.id)) continue;
+    dropped.push_back(c.id);
+    doomed.push_back(c.thin_id);
+  }
+  volume.activate();
+  PoolTransaction tx(volume, "branch-d", 0, doomed);
+  tx.begin();
+  tx.commit([&](MetadataStore& s) {
+    s.remove_branch(branch->name);
+    for (const auto& d : dropped) s.remove_commit(d);
+  });
+}
+
+}  // namespace dvol

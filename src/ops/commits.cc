@@ -1,0 +1,121 @@
+// Operations on commits: commit, log, reset --hard, commit -d.
+#include <ctime>
+
+#include "dm/suspended_device.h"
+#include "io/error.h"
+#include "src/author.h"
+#include "src/commit_date.h"
+#include "src/commit_id.h"
+#include "src/history.h"
+#include "src/operations.h"
+#include "src/pool_transaction.h"
+#include "src/ref.h"
+#include "src/user_config.h"
+#include "src/volume.h"
+
+namespace dvol {
+
+CommitRecord commit(Host& host, const std::string& name, const std::string& message) {
+  if (message.empty()) throw Error(Code::InvalidArgument, "you must provide a commit message");
+  auto volume = Volume::open(host, name);
+  require_root("commit");
+  auto lock = volume.lock();
+  volume.activate();
+  auto& store = volume.store();
+  auto record = store.volume();
+  auto branch = store.branch(record.checked_out).value();
+
+  CommitRecord c;
+  c.id = new_commit_id();
+  c.parent = branch.head;
+  c.message = message;
+  c.author = default_author(UserConfig::load(host.root));
+  c.time = static_cast<int64_t>(::time(nullptr));
+  c.utc_offset = local_utc_offset(c.time);
+
+  PoolTransaction tx(volume, "commit", 1, {});
+  tx.begin();
+  c.thin_id = tx.created()[0];
+  {
+    // Suspend before create_snap so the origin's mappings are stable; the suspend also
+    // freezes and flushes the mounted filesystem, so the snapshot is crash-consistent while
+    // containers keep running. Resumed on every path.
+    auto suspended = dm::SuspendedDevice::suspend(host.dm, thin_dm_name(record.uid, branch.thin_id));
+    volume.pool().send(dm::CreateSnap{dm::ThinId(c.thin_id), dm::ThinId(branch.thin_id)});
+    suspended.resume();
+  }
+  tx.commit([&](MetadataStore& s) {
+    s.add_commit(c);
+    s.set_branch_head(branch.name, c.id);
+  });
+  return c;
+}
+
+std::vector<CommitRecord> log(Host& host, const std::string& name) {
+  auto volume = Volume::open(host, name);
+  return volume.store().history(volume.record().checked_out);
+}
+
+ResetResult reset_hard(Host& host, const std::string& name, const std::string& ref_text) {
+  auto ref = parse_ref(ref_text);
+  auto volume = Volume::open(host, name);
+  require_root("reset");
+  auto lock = volume.lock();
+  auto& store = volume.store();
+  auto record = store.volume();
+  auto branch = store.branch(record.checked_out).value();
+  auto history = history_ids(store, branch.name);
+  auto id = resolve_ref(ref, history, all_commit_ids(store), branch.name);
+  auto target = store.commit(id).value();
+
+  // Commits after the target leave this branch's history; free those no other branch has.
+  auto elsewhere = commits_reachable_from_other_branches(store, branch.name);
+  std::vector<std::string> dropped;
+  std::vector<uint32_t> doomed{branch.thin_id};
+  for (const auto& h : history) {
+    if (h == id) break;
+    if (elsewhere.count(h)) continue;
+    dropped.push_back(h);
+    doomed.push_back(store.commit(h)->thin_id);
+  }
+  volume.activate();
+
+  PoolTransaction tx(volume, "reset", 1, doomed);
+  tx.begin();
+  uint32_t fresh = tx.created()[0];
+  // The target is a commit: never live, so it needs no suspend to be snapshotted.
+  volume.pool().send(dm::CreateSnap{dm::ThinId(fresh), dm::ThinId(target.thin_id)});
+  volume.unmount_branch(branch.thin_id);  // busy: throws, and the rollback remounts it
+  volume.mount_branch(fresh);
+  tx.commit([&](MetadataStore& s) {
+    s.set_branch_thin(branch.name, fresh);
+    s.set_branch_head(branch.name, target.id);
+    for (const auto& d : dropped) s.remove_commit(d);
+  });
+  ResetResult result;
+  result.volume = volume.name();
+  result.commit = target;
+  result.to_head = ref.kind == Ref::Kind::Head && ref.ancestors == 0;
+  return result;
+}
+
+std::string delete_commit(Host& host, const std::string& name, const std::string& ref_text) {
+  auto ref = parse_ref(ref_text);
+  auto volume = Volume::open(host, name);
+  require_root("commit -d");
+  auto lock = volume.lock();
+  auto& store = volume.store();
+  auto record = store.volume();
+  auto all = all_commit_ids(store);
+  // HEAD-style references are relative to the checked-out branch; an id may name any commit.
+  auto id = ref.kind == Ref::Kind::Head ? resolve_ref(ref, history_ids(store, record.checked_out), all, record.checked_out)
+                                        : resolve_ref(ref, all, all, record.checked_out);
+  auto target = store.commit(id).value();
+  volume.activate();
+  PoolTransaction tx(volume, "commit-d", 0, {target.thin_id});
+  tx.begin();
+  tx.commit([&](MetadataStore& s) { s.remove_commit(id); });
+  return id;
+}
+
+}  // namespace dvol

@@ -1,0 +1,195 @@
+// Operations on whole volumes: init, list, switch, rm, path.
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <chrono>
+
+#include "io/error.h"
+#include "io/files.h"
+#include "io/state_lock.h"
+#include "src/commit_id.h"
+#include "src/names.h"
+#include "src/naming.h"
+#include "src/operations.h"
+#include "src/pool_transaction.h"
+#include "src/size_format.h"
+#include "src/teardown.h"
+#include "src/volume.h"
+
+namespace dvol {
+
+namespace fs = std::filesystem;
+
+namespace {
+
+constexpr uint32_t kBlockSectors = 128;  // 64 KiB pool blocks: the kernel's advice for many snapshots
+
+io::StateLock lock_root(Host& host) {
+  fs::create_directories(volumes_dir(host.root));
+  ::chmod(host.root.c_str(), 0700);  // volumes hold people's data: root only
+  return io::StateLock::acquire(root_lock_file(host.root), std::chrono::seconds(10),
+                                "another dvol command is creating or removing a volume; try again");
+}
+
+std::optional<std::string> current_volume(Host& host) {
+  auto text = io::read_small_file(current_volume_file(host.root));
+  if (!text) return std::nullopt;
+  while (!text->empty() && (text->back() == '\n' || text->back() == ' ')) text->pop_back();
+  if (text->empty()) return std::nullopt;
+  return text;
+}
+
+void set_current(Host& host, const std::string& volume) {
+  io::write_file_atomically(current_volume_file(host.root), volume + "\n");
+}
+
+void validate_size(uint64_t size, io::FsType fs) {
+  uint64_t min = fs == io::FsType::Xfs ? (512ull << 20) : (64ull << 20);
+  if (size < min)
+    throw Error(Code::InvalidArgument, "--size " + format_size(size) + " is too small for " + io::fs_name(fs))
+        .with_hint("the smallest " + io::fs_name(fs) + " volume is " + format_size(min));
+  if (size > (64ull << 40))
+    throw Error(Code::InvalidArgument, "--size " + format_size(size) + " is too large").with_hint("at most 64T");
+  if (size % (kBlockSectors * 512) != 0)
+    throw Error(Code::InvalidArgument, "--size must be a multiple of 64K");
+}
+
+}  // namespace
+
+std::string resolve_volume(Host& host, const std::optional<std::string>& given) {
+  if (given && !given->empty()) {
+    validate_volume_name(*given);
+    return *given;
+  }
+  auto current = current_volume(host);
+  if (!current)
+    throw Error(Code::FailedPrecondition, "no current volume")
+        .with_hint("give the volume as the last argument, or make one current with 'dvol switch VOLUME'");
+  return *current;
+}
+
+void switch_volume(Host& host, const std::string& volume) {
+  validate_volume_name(volume);
+  (void)Volume::open(host, volume);  // NotFound if it does not exist
+  require_root("switch");
+  set_current(host, volume);
+}
+
+void init_volume(Host& host, const InitRequest& request) {
+  validate_volume_name(request.volume);
+  auto fs_type = io::parse_fs(request.fs);
+  if (!fs_type)
+    throw Error(Code::InvalidArgument, "'" + request.fs + "' is not a supported filesystem").with_hint("use ext4 or xfs");
+  validate_size(request.size_bytes, *fs_type);
+  require_root("init");
+  auto root_lock = lock_root(host);
+  sweep_abandoned_volumes(host);
+  auto final_paths = volume_paths(host.root, request.volume);
+  if (fs::exists(final_paths.dir)) throw Error(Code::AlreadyExists, "volume " + request.volume + " already exists");
+
+  // Built under a temporary name; the rename at the end is the commit point. A crash before
+  // it leaves a ".new-<uid>" directory that the next init or rm sweeps away.
+  std::string uid = new_volume_uid();
+  auto dir = volumes_dir(host.root) / (".new-" + uid);
+  if (host.dm.info(pool_dm_name(uid))) throw Error(Code::AlreadyExists, "device " + pool_dm_name(uid).str() + " exists");
+  struct Cleanup {
+    Host& host;
+    std::string uid;
+    fs::path dir;
+    bool armed = true;
+    ~Cleanup() {
+      if (!armed) return;
+      try {
+        teardown_volume_devices(host, uid, dir);
+        fs::remove_all(dir);
+      } catch (...) {  // ignored: the next init or rm sweeps what is left
+      }
+    }
+  } cleanup{host, uid, dir};
+
+  fs::create_directories(dir);
+  auto paths = paths_in(dir);
+  VolumeRecord record;
+  record.name = request.volume;
+  record.uid = uid;
+  record.fs = io::fs_name(*fs_type);
+  record.size_bytes = request.size_bytes;
+  record.block_sectors = kBlockSectors;
+  record.data_bytes = pool_data_bytes_for(request.size_bytes);
+  record.meta_bytes = pool_meta_bytes_for(record.data_bytes);
+  record.checked_out = "master";
+  record.created = static_cast<int64_t>(::time(nullptr));
+  io::create_sparse_file(paths.data, record.data_bytes);
+  io::create_sparse_file(paths.meta, record.meta_bytes);
+  (void)MetadataStore::create(paths.db, record);
+
+  {
+    auto volume = Volume::open_dir(host, dir);
+    volume.activate_pool();
+    PoolTransaction tx(volume, "init", 1, {});
+    tx.begin();
+    uint32_t id = tx.created()[0];
+    volume.pool().send(dm::CreateThin{dm::ThinId(id)});
+    io::make_filesystem(*fs_type, volume.activate_thin(id));
+    volume.deactivate_thin(id);
+    tx.commit([&](MetadataStore& s) { s.add_branch(BranchRecord{"master", id, std::nullopt}); });
+  }
+  fs::rename(dir, final_paths.dir);
+  cleanup.armed = false;
+  set_current(host, request.volume);
+  auto volume = Volume::open(host, request.volume);
+  volume.activate();
+  volume.record_usage();
+}
+
+VolumeSummary describe_volume(Host& host, const std::string& name) {
+  auto volume = Volume::open(host, name);
+  auto record = volume.record();
+  VolumeSummary s;
+  s.name = record.name;
+  s.branches = volume.store().branches().size();
+  s.branch = record.checked_out;
+  s.current = current_volume(host) == record.name;
+  s.mountpoint = volume.paths().mount.string();
+  // Root can ask the pool itself; others get the figure of the last change.
+  s.size_bytes = ::geteuid() == 0 ? volume.used_bytes() : record.used_bytes;
+  return s;
+}
+
+std::vector<VolumeSummary> list_volumes(Host& host) {
+  std::vector<VolumeSummary> out;
+  std::error_code ec;
+  for (const auto& entry : fs::directory_iterator(volumes_dir(host.root), ec)) {
+    auto name = volume_name_from_dir(entry.path().filename().string());
+    if (!name || !fs::exists(entry.path() / "dvol.db")) continue;
+    out.push_back(describe_volume(host, *name));
+  }
+  std::sort(out.begin(), out.end(), [](const auto& a, const auto& b) { return a.name < b.name; });
+  return out;
+}
+
+void remove_volume(Host& host, const std::string& name) {
+  auto volume = Volume::open(host, name);
+  require_root("rm");
+  auto root_lock = lock_root(host);
+  auto lock = volume.lock();
+  auto uid = volume.record().uid;
+  // Devices first: if a mount is busy this fails with nothing lost, the volume still whole.
+  teardown_volume_devices(host, uid, volume.paths().dir);
+  auto trash = volumes_dir(host.root) / (".trash-" + uid);
+  fs::rename(volume.paths().dir, trash);  // the commit point: the volume is gone
+  fs::remove_all(trash);
+  if (current_volume(host) == name) fs::remove(current_volume_file(host.root));
+}
+
+std::string volume_path(Host& host, const std::string& name) {
+  auto volume = Volume::open(host, name);
+  if (::geteuid() == 0) {
+    auto lock = volume.lock();
+    volume.activate();
+  }
+  return volume.paths().mount.string();
+}
+
+}  // namespace dvol

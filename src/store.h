@@ -1,0 +1,85 @@
+#pragma once
+// MetadataStore: one volume's metadata (the volume, its branches, commits, and the intent of a
+// kernel operation in flight), in the SQLite file dvol.db in the volume's directory.
+//
+// The store is the source of truth for what the user sees; the pool's transaction id pairs with
+// it at each commit point (docs/style.md point 10). Durability: rollback journal with
+// synchronous=FULL, so a committed Transaction survives a power cut.
+//
+// Ownership and threads: a MetadataStore owns its connection and is used by one thread. Its
+// destructor closes the connection and does nothing to the kernel.
+//
+// Writes are single statements; group them with begin() so that a multi-row change (a commit:
+// add_commit + set_branch_head + set_transaction_id) is one atomic step. A write outside a
+// Transaction commits on its own.
+#include <filesystem>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "src/records.h"
+#include "src/sqlite.h"
+
+namespace dvol {
+
+inline constexpr int kStoreSchemaVersion = 1;
+inline constexpr uint32_t kMaxThinId = 0xFFFFFF;  // thin ids are 24-bit
+
+class MetadataStore {
+ public:
+  // Creates the database with `volume` as its only volume row, atomically: either the complete
+  // file appears at `db` or nothing does. Errors: AlreadyExists if `db` exists.
+  [[nodiscard]] static MetadataStore create(const std::filesystem::path& db,
+                                            const VolumeRecord& volume);
+  // Opens an existing database. Errors: NotFound if missing; Corruption if the file is not a
+  // dvol database; Unsupported if a newer dvol wrote it.
+  [[nodiscard]] static MetadataStore open(const std::filesystem::path& db);
+
+  // Starts a write transaction; see sql::Transaction (rolls back unless commit() runs).
+  [[nodiscard]] sql::Transaction begin();
+
+  // ---- reads ----
+  [[nodiscard]] VolumeRecord volume();
+  [[nodiscard]] std::vector<BranchRecord> branches();  // sorted by name, bytewise
+  [[nodiscard]] std::optional<BranchRecord> branch(const std::string& name);
+  [[nodiscard]] std::vector<CommitRecord> commits();  // in the order they were added
+  [[nodiscard]] std::optional<CommitRecord> commit(const std::string& id);
+  // The branch's history, newest first: its head, then parent links. NotFound for an unknown
+  // branch; Corruption if the parent links loop or point nowhere.
+  [[nodiscard]] std::vector<CommitRecord> history(const std::string& branch);
+  // Ids of commits in no branch's history (in the order they were added): what a reset or a
+  // branch deletion leaves for the caller to free.
+  [[nodiscard]] std::vector<std::string> unreachable_commits();
+  [[nodiscard]] std::optional<Intent> intent();
+
+  // ---- writes ----
+  // Each throws NotFound when the branch/commit it changes does not exist, and AlreadyExists
+  // when it adds a duplicate; on error nothing has changed.
+  void set_checked_out(const std::string& branch);
+  void add_branch(const BranchRecord& branch);
+  void remove_branch(const std::string& name);
+  void set_branch_head(const std::string& name, const std::optional<std::string>& commit_id);
+  void set_branch_thin(const std::string& name, uint32_t thin_id);
+  void add_commit(const CommitRecord& commit);  // the parent, if any, must exist
+  // Removes a commit from every history while keeping the others: its children and the
+  // branches whose head it is are relinked to its parent.
+  void remove_commit(const std::string& id);
+  void set_transaction_id(uint64_t id);
+  void set_data_bytes(uint64_t bytes);
+  // Space the pool used at the last change (what `list` shows when the pool is not live).
+  void set_used_bytes(uint64_t bytes);
+  // Returns the next free thin id and reserves it. ResourceExhausted past 0xFFFFFF.
+  [[nodiscard]] uint32_t allocate_thin_id();
+  // There is at most one intent: put_intent replaces any previous one.
+  void put_intent(const Intent& intent);
+  void mark_intent_committed();  // NotFound if there is no intent
+  void clear_intent();           // no intent is fine
+
+ private:
+  explicit MetadataStore(sql::Db db) : db_(std::move(db)) {}
+  void expect_changed(const std::string& what);
+
+  sql::Db db_;
+};
+
+}  // namespace dvol

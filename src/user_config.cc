@@ -1,0 +1,138 @@
+#include "src/user_config.h"
+
+#include <fcntl.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <cerrno>
+#include <fstream>
+#include <nlohmann/json.hpp>
+#include <sstream>
+
+#include "io/error.h"
+#include "src/printable.h"
+
+namespace dvol {
+namespace {
+
+void check_key(const std::string& key) {
+  const auto& keys = UserConfig::known_keys();
+  if (std::find(keys.begin(), keys.end(), key) != keys.end()) return;
+  throw Error(Code::InvalidArgument, "unknown config key '" + printable(key) + "'")
+      .with_hint("known keys: user.name, user.email");
+}
+
+Error damaged(const std::filesystem::path& file, const std::string& detail) {
+  return Error(Code::Corruption, "config file " + file.string() + " is damaged", detail)
+      .with_hint("Fix or remove the file, then set the keys again with 'dvol config'.");
+}
+
+// Writes all of `data` to a new file and fsyncs it; throws sys_error.
+void write_synced(const std::filesystem::path& path, const std::string& data) {
+  int fd = ::open(path.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+  if (fd < 0) throw sys_error("create", path.string(), errno);
+  size_t done = 0;
+  while (done < data.size()) {
+    ssize_t n = ::write(fd, data.data() + done, data.size() - done);
+    if (n < 0 && errno == EINTR) continue;
+    if (n < 0) {
+      int err = errno;
+      ::close(fd);
+      throw sys_error("write", path.string(), err);
+    }
+    done += static_cast<size_t>(n);
+  }
+  if (::fsync(fd) != 0) {
+    int err = errno;
+    ::close(fd);
+    throw sys_error("fsync", path.string(), err);
+  }
+  if (::close(fd) != 0) throw sys_error("close", path.string(), errno);
+}
+
+void fsync_dir(const std::filesystem::path& dir) {
+  int fd = ::open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+  if (fd < 0) throw sys_error("open", dir.string(), errno);
+  int rc = ::fsync(fd);
+  int err = errno;
+  ::close(fd);
+  if (rc != 0) throw sys_error("fsync", dir.string(), err);
+}
+
+}  // namespace
+
+const std::vector<std::string>& UserConfig::known_keys() {
+  static const std::vector<std::string> keys = {"user.name", "user.email"};
+  return keys;
+}
+
+UserConfig UserConfig::load(const std::filesystem::path& root) {
+  UserConfig config(root / "config.json");
+  std::error_code ec;
+  if (!std::filesystem::exists(config.file_, ec) && !ec) return config;
+  std::ifstream in(config.file_, std::ios::binary);
+  if (!in) throw sys_error("open", config.file_.string(), errno != 0 ? errno : EIO);
+  std::stringstream text;
+  text << in.rdbuf();
+  nlohmann::json j = nlohmann::json::parse(text.str(), nullptr, /*allow_exceptions=*/false);
+  if (j.is_discarded() || !j.is_object()) throw damaged(config.file_, "not a JSON object");
+  for (const auto& [key, value] : j.items()) {
+    if (!value.is_string()) throw damaged(config.file_, "value of '" + key + "' is not a string");
+    // Unknown keys are kept, not refused: a newer dvol may have written them.
+    config.values_[key] = value.get<std::string>();
+  }
+  return config;
+}
+
+std::optional<std::string> UserConfig::get(const std::string& key) const {
+  check_key(key);
+  auto it = values_.find(key);
+  if (it == values_.end()) return std::nullopt;
+  return it->second;
+}
+
+void UserConfig::set(const std::string& key, const std::string& value) {
+  check_key(key);
+  if (std::any_of(value.begin(), value.end(),
+                  [](unsigned char c) { return c < 0x20 || c == 0x7f; })) {
+    throw Error(Code::InvalidArgument,
+                "the value of " + key + " must not contain control characters or newlines");
+  }
+  UserConfig next = *this;
+  next.values_[key] = value;
+  next.save();
+  values_ = std::move(next.values_);
+}
+
+std::vector<std::pair<std::string, std::string>> UserConfig::list() const {
+  std::vector<std::pair<std::string, std::string>> out;
+  for (const auto& key : known_keys()) {
+    auto it = values_.find(key);
+    if (it != values_.end()) out.emplace_back(key, it->second);
+  }
+  return out;
+}
+
+void UserConfig::save() const {
+  nlohmann::json j = nlohmann::json::object();
+  for (const auto& [key, value] : values_) j[key] = value;
+  std::string text;
+  try {
+    text = j.dump(2) + "\n";
+  } catch (const nlohmann::json::type_error& e) {
+    // JSON holds only UTF-8; refusing keeps what is saved equal to what was given.
+    throw Error(Code::InvalidArgument, "config values must be valid UTF-8", e.what());
+  }
+  std::filesystem::path tmp = file_;
+  tmp += ".tmp";
+  write_synced(tmp, text);
+  // rename is the commit point: readers see the old file or the new one, never a mix.
+  if (::rename(tmp.c_str(), file_.c_str()) != 0) {
+    int err = errno;
+    ::unlink(tmp.c_str());  // ignored: a leftover temp file is overwritten next time
+    throw sys_error("rename", file_.string(), err);
+  }
+  fsync_dir(file_.parent_path().empty() ? std::filesystem::path(".") : file_.parent_path());
+}
+
+}  // namespace dvol

@@ -1,0 +1,158 @@
+#include "src/volume.h"
+
+#include <unistd.h>
+
+#include <chrono>
+
+#include "io/error.h"
+#include "io/loop_device.h"
+#include "io/mount.h"
+#include "src/names.h"
+#include "src/recovery.h"
+
+namespace dvol {
+
+namespace fs = std::filesystem;
+
+void require_root(const char* command) {
+  if (::geteuid() != 0)
+    throw Error(Code::PermissionDenied, std::string("dvol ") + command + " needs root: run it with sudo");
+}
+
+uint64_t pool_data_bytes_for(uint64_t fs_size) {
+  // Room for the live data and as much again of changes kept by commits and branches; the
+  // file is sparse, so the host pays only for what is written.
+  return 2 * fs_size;
+}
+
+uint64_t pool_meta_bytes_for(uint64_t data_bytes) {
+  // thin_metadata_size puts a 20 GiB pool with 10000 thin devices at ~49 MiB; 1/64 of the
+  // data (320 MiB there) leaves metadata far from running out first, which is the worse failure.
+  uint64_t bytes = std::max<uint64_t>(128ull << 20, data_bytes / 64);
+  bytes = std::min<uint64_t>(bytes, 15ull << 30);  // the kernel uses at most ~16 GiB
+  return bytes & ~((1ull << 20) - 1);
+}
+
+Volume::Volume(Host& host, std::string name, VolumePaths paths, std::unique_ptr<MetadataStore> store)
+    : host_(host),
+      name_(std::move(name)),
+      paths_(std::move(paths)),
+      store_(std::move(store)),
+      uid_(store_->volume().uid),
+      fs_(io::parse_fs(store_->volume().fs).value_or(io::FsType::Ext4)),
+      pool_(host.dm, pool_dm_name(uid_), pool_dm_uuid(uid_)) {}
+
+Volume Volume::open(Host& host, const std::string& name) {
+  validate_volume_name(name);
+  auto paths = volume_paths(host.root, name);
+  if (!fs::exists(paths.db)) throw Error(Code::NotFound, "volume " + name + " does not exist");
+  auto store = std::make_unique<MetadataStore>(MetadataStore::open(paths.db));
+  auto record_name = store->volume().name;
+  return Volume(host, record_name, paths, std::move(store));
+}
+
+Volume Volume::open_dir(Host& host, const fs::path& dir) {
+  auto paths = paths_in(dir);
+  auto store = std::make_unique<MetadataStore>(MetadataStore::open(paths.db));
+  auto record_name = store->volume().name;
+  return Volume(host, record_name, paths, std::move(store));
+}
+
+io::StateLock Volume::lock() {
+  return io::StateLock::acquire(paths_.lock, std::chrono::seconds(10),
+                                "volume " + name_ + " is busy: another dvol command is working on it; try again");
+}
+
+dm::ThinPoolTable Volume::pool_table(const std::string& meta_dev, const std::string& data_dev) {
+  auto r = store_->volume();
+  dm::ThinPoolTable t;
+  t.length = dm::Sectors::from_bytes(r.data_bytes);
+  t.metadata_dev = meta_dev;
+  t.data_dev = data_dev;
+  t.block_size = dm::Sectors{r.block_sectors};
+  t.low_water_mark = 0;
+  // Fail writes at once when the pool is full instead of queueing them for a minute and
+  // damaging the filesystems on it.
+  t.error_if_no_space = true;
+  return t;
+}
+
+void Volume::activate_pool() {
+  if (auto info = host_.dm.info(pool_.name())) {
+    if (info->uuid != pool_dm_uuid(uid_))
+      throw Error(Code::FailedPrecondition,
+                  "device " + pool_.name().str() + " exists but does not belong to volume " + name_,
+                  "uuid " + info->uuid);
+    if (info->suspended) host_.dm.resume(pool_.name());
+  } else {
+    // The loop guards close at the end of this block: the pool then holds the devices, and
+    // autoclear detaches them when the pool goes (or right away if creating it failed).
+    auto meta = io::AttachedLoop::attach(paths_.meta);
+    auto data = io::AttachedLoop::attach(paths_.data);
+    pool_.activate(pool_table(meta.major_minor(), data.major_minor()));
+  }
+  auto status = pool_.status();
+  if (status.failed || status.needs_check)
+    throw Error(Code::Corruption, "the pool of volume " + name_ + " has failed and needs checking",
+                "pool " + pool_.name().str() + (status.needs_check ? ": needs_check" : ": Fail"));
+  recover(*this);
+}
+
+void Volume::activate() {
+  activate_pool();
+  auto branch = store_->branch(store_->volume().checked_out);
+  if (!branch) throw Error(Code::Corruption, "volume " + name_ + " has no checked-out branch");
+  mount_branch(branch->thin_id);
+}
+
+std::string Volume::activate_thin(uint32_t thin_id) {
+  auto name = thin_dm_name(uid_, thin_id);
+  pool_.activate_thin(name, thin_dm_uuid(uid_, thin_id), dm::ThinId(thin_id),
+                      dm::Sectors::from_bytes(store_->volume().size_bytes));
+  return host_.dm.device_path(name);
+}
+
+void Volume::deactivate_thin(uint32_t thin_id) { host_.dm.remove(thin_dm_name(uid_, thin_id)); }
+
+void Volume::mount_branch(uint32_t thin_id) {
+  auto dev = activate_thin(thin_id);
+  auto info = host_.dm.info(thin_dm_name(uid_, thin_id));
+  auto mounted = io::mounted_device(paths_.mount);
+  if (info && mounted == info->major_minor()) return;
+  if (!mounted.empty()) {
+    // Another branch of ours is mounted (a crash between unmounting and switching): take it
+    // down so that exactly the checked-out branch is served.
+    io::unmount(paths_.mount);
+    for (const auto& name : host_.dm.list()) {
+      if (name.rfind(dm_name_prefix(uid_), 0) != 0 || name == pool_.name().str()) continue;
+      auto other = host_.dm.info(dm::DmName(name));
+      if (other && other->major_minor() == mounted) host_.dm.remove(dm::DmName(name));
+    }
+  }
+  fs::create_directories(paths_.mount);
+  io::mount_filesystem(dev, paths_.mount, io::branch_mount_options(fs_));
+}
+
+void Volume::unmount_branch(uint32_t thin_id) {
+  io::unmount(paths_.mount);
+  deactivate_thin(thin_id);
+}
+
+void Volume::delete_thin(uint32_t thin_id, bool missing_ok) {
+  try {
+    pool_.send(dm::DeleteThin{dm::ThinId(thin_id)});
+  } catch (const Error& e) {
+    if (!(missing_ok && e.code() == Code::NotFound)) throw;
+  }
+}
+
+uint64_t Volume::used_bytes() {
+  auto r = store_->volume();
+  if (!pool_.active()) return r.used_bytes;
+  auto s = pool_.status();
+  return s.used_data_blocks.value * r.block_sectors * dm::kSectorSize;
+}
+
+void Volume::record_usage() { store_->set_used_bytes(used_bytes()); }
+
+}  // namespace dvol
