@@ -43,6 +43,7 @@ void config_set(Host& host, const std::string& key, const std::string& value) {
   auto config = UserConfig::load(host.root);
   (void)config.get(key);  // unknown keys are refused before anything else
   require_root("config");
+  std::filesystem::create_directories(host.root);
   config.set(key, value);
 }
 
