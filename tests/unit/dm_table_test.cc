@@ -61,7 +61,7 @@ TEST(ThinId, RefusesIdsBeyondTwentyFourBits) {
 
 TEST(DmName, AcceptsSafeNamesAndRefusesOthers) {
   EXPECT_EQ(DmName("dvol-1a2b3c4d-pool").str(), "dvol-1a2b3c4d-pool");
-  for (std::string bad : {"", ".", "..", "a/b", "a b", std::string(128, 'a'), "x\n"})
+  for (std::string bad : std::vector<std::string>{"", ".", "..", "a/b", "a b", std::string(128, 'a'), "x\n"})
     EXPECT_EQ(thrown_error([&] { (void)DmName(bad); }).code(), Code::InvalidArgument) << bad;
   EXPECT_NO_THROW((void)DmName(std::string(127, 'a')));
 }
