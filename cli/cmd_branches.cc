@@ -18,9 +18,9 @@ void register_checkout(CLI::App& command, Context& context) {
   command.add_flag("-f,--force", *force, "Switch even with uncommitted changes (they stay on their branch)");
   command.add_option("BRANCH", *branch, "Branch to switch to")->required();
   add_volume_argument(command, *volume);
-  command.callback([&context, create, branch, volume] {
+  command.callback([&context, create, force, branch, volume] {
     auto& host = context.host();
-    auto r = checkout(host, resolve_volume(host, *volume), *branch, *create);
+    auto r = checkout(host, resolve_volume(host, *volume), *branch, *create, *force);
     if (context.json)
       *context.out << render::dump_json({{"volume", r.volume}, {"branch", r.branch}, {"created", r.created}});
     else if (r.created)

@@ -24,6 +24,7 @@ void register_status(CLI::App& command, Context& context) {
                        {"data_total_bytes", s.data_total_bytes}, {"metadata_used_bytes", s.meta_used_bytes},
                        {"metadata_total_bytes", s.meta_total_bytes}, {"containers", nlohmann::json::array()}};
       j["head"] = s.head ? nlohmann::json(s.head->id) : nlohmann::json(nullptr);
+      j["uncommitted_changes"] = s.uncommitted ? nlohmann::json(*s.uncommitted) : nlohmann::json(nullptr);
       *context.out << render::dump_json(j);
       return;
     }
@@ -36,6 +37,8 @@ void register_status(CLI::App& command, Context& context) {
     } else {
       out << "HEAD:        (no commits yet)\n";
     }
+    if (s.uncommitted)
+      out << "Uncommitted: " << (*s.uncommitted ? "yes (dvol diff -v shows them)" : "no") << "\n";
     out << "Path:        " << s.mountpoint << " (" << s.fs << ", " << format_size(s.fs_size_bytes) << ")\n";
     out << "Containers:  (none)\n";
     if (s.pool_active) {

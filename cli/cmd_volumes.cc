@@ -54,6 +54,7 @@ void register_rm(CLI::App& command, Context& context) {
   command.add_option("VOLUME", *volume, "Volume to destroy")->required();
   command.add_flag("-f,--force", *force, "Do not ask for confirmation");
   command.callback([&context, volume, force] {
+    require_root("rm");  // before asking, and before reading state another user cannot read
     auto name = resolve_volume(context.host(), *volume);
     (void)describe_volume(context.host(), name);  // refuse a missing volume before asking
     if (!*force) {

@@ -17,6 +17,7 @@ void register_list(CLI::App& command, Context& context);
 void register_switch(CLI::App& command, Context& context);
 void register_commit(CLI::App& command, Context& context);
 void register_log(CLI::App& command, Context& context);
+void register_diff(CLI::App& command, Context& context);
 void register_checkout(CLI::App& command, Context& context);
 void register_reset(CLI::App& command, Context& context);
 void register_branch(CLI::App& command, Context& context);

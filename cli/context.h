@@ -2,6 +2,7 @@
 // Context: what every command gets from main(): the global options and, on first use, the
 // Host (state root and kernel interface). Built once in main() and passed down by reference;
 // there is no global state.
+#include <csignal>
 #include <filesystem>
 #include <iosfwd>
 #include <memory>
@@ -19,6 +20,9 @@ struct Context {
   std::ostream* out = nullptr;                   // results
   std::ostream* err = nullptr;                   // prompts, progress and warnings
   std::istream* in = nullptr;                    // answers to prompts
+  const volatile std::sig_atomic_t* interrupt_flag = nullptr;  // set by SIGINT/SIGTERM
+
+  bool interrupted() const { return interrupt_flag && *interrupt_flag; }
 
   Host& host() {
     if (!host_) {

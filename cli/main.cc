@@ -3,13 +3,18 @@
 #include <CLI/CLI.hpp>
 #include <fmt/format.h>
 
+#include <chrono>
 #include <csignal>
+#include <cstdio>
 #include <cstdlib>
 #include <iostream>
+#include <optional>
+#include <string_view>
 
 #include "cli/commands.h"
 #include "cli/context.h"
 #include "src/error.h"
+#include "src/printable.h"
 #include "version.h"
 
 namespace dvol::cli {
@@ -29,6 +34,8 @@ const CommandEntry kCommands[] = {
     {"switch", "", "Make VOLUME the current volume", register_switch},
     {"commit", "", "Snapshot the checked-out branch (-m MESSAGE), or delete a commit (-d REF)", register_commit},
     {"log", "", "Show the history of the checked-out branch", register_log},
+    {"diff", "", "Show how much changed between two commits, or a commit and the live data (-v: which files)",
+     register_diff},
     {"checkout", "", "Switch to a branch, or create one from HEAD with -b", register_checkout},
     {"reset", "", "Reset the checked-out branch to a commit (--hard REF)", register_reset},
     {"branch", "", "List branches, or delete one with -d", register_branch},
@@ -44,11 +51,29 @@ const CommandEntry kCommands[] = {
 volatile std::sig_atomic_t interrupted = 0;
 void on_signal(int) { interrupted = 1; }
 
+// The first argument that is not a global option, if it names no command. CLI11 would report
+// it as "A subcommand is required", which does not say what was wrong.
+std::optional<std::string> unknown_command(int argc, char** argv) {
+  for (int i = 1; i < argc; ++i) {
+    std::string_view arg = argv[i];
+    if (arg == "--root") {
+      ++i;  // its value
+      continue;
+    }
+    if (arg.starts_with("-")) continue;  // a global flag, or an error CLI11 reports itself
+    for (const auto& c : kCommands)
+      if (arg == c.name || arg == c.alias) return std::nullopt;
+    return std::string(arg);
+  }
+  return std::nullopt;
+}
+
 int run(int argc, char** argv) {
   Context context;
   context.out = &std::cout;
   context.err = &std::cerr;
   context.in = &std::cin;
+  context.interrupt_flag = &interrupted;
   struct sigaction sa{};
   sa.sa_handler = on_signal;
   sigemptyset(&sa.sa_mask);
@@ -76,6 +101,11 @@ int run(int argc, char** argv) {
     if (!root_opt.empty()) context.root = root_opt;
   });
 
+  if (auto unknown = unknown_command(argc, argv)) {
+    std::cerr << "dvol: '" << printable(*unknown) << "' is not a dvol command\n";
+    std::cerr << "Run 'dvol --help' for usage.\n";
+    return 2;
+  }
   try {
     app.parse(argc, argv);
   } catch (const CLI::Success& e) {
@@ -101,4 +131,32 @@ int run(int argc, char** argv) {
 }  // namespace
 }  // namespace dvol::cli
 
-int main(int argc, char** argv) { return dvol::cli::run(argc, argv); }
+namespace {
+
+// For scripts/bench: with DVOL_TIMING_FILE set, append "<elapsed ms> <peak RSS KiB>" of this
+// command, measured inside the process (the test kernel makes exec itself slow).
+void report_timing(std::chrono::steady_clock::time_point start) {
+  const char* file = std::getenv("DVOL_TIMING_FILE");
+  if (!file) return;
+  auto ms = std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - start).count();
+  long peak_kib = 0;
+  if (FILE* status = std::fopen("/proc/self/status", "r")) {
+    char line[256];
+    while (std::fgets(line, sizeof line, status))
+      if (std::sscanf(line, "VmHWM: %ld kB", &peak_kib) == 1) break;
+    std::fclose(status);
+  }
+  if (FILE* out = std::fopen(file, "a")) {
+    std::fprintf(out, "%.1f %ld\n", ms, peak_kib);
+    std::fclose(out);
+  }
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  auto start = std::chrono::steady_clock::now();
+  int status = dvol::cli::run(argc, argv);
+  report_timing(start);
+  return status;
+}

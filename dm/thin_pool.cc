@@ -33,6 +33,12 @@ ThinPoolStatus ThinPool::status() {
   return ThinPoolStatus::parse(lines[0].params);
 }
 
+ThinPoolTable ThinPool::table() {
+  auto lines = control_.table(name_);
+  if (lines.size() != 1) throw Error(Code::Corruption, "pool " + name_.str() + " has an unexpected table");
+  return ThinPoolTable::parse(lines[0]);
+}
+
 void ThinPool::send(const PoolMessage& message) { control_.message(name_, render(message)); }
 
 std::string ThinPool::device() {
@@ -41,7 +47,7 @@ std::string ThinPool::device() {
   return info->major_minor();
 }
 
-void ThinPool::activate_thin(const DmName& name, const std::string& uuid, ThinId id, Sectors size) {
+void ThinPool::activate_thin(const DmName& name, const std::string& uuid, ThinId id, Sectors size, bool read_only) {
   ThinTable want{size, device(), id};
   if (auto info = control_.info(name)) {
     auto live = control_.table(name);
@@ -52,7 +58,7 @@ void ThinPool::activate_thin(const DmName& name, const std::string& uuid, ThinId
     throw Error(Code::FailedPrecondition, "device " + name.str() + " exists but is not the thin device dvol expects",
                 live.empty() ? "no table" : live[0].target + " " + live[0].params);
   }
-  control_.create(name, uuid, {want.line()});
+  control_.create(name, uuid, {want.line()}, read_only);
 }
 
 ThinStatus ThinPool::thin_status(const DmName& name) {

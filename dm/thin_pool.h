@@ -25,6 +25,8 @@ class ThinPool {
   void deactivate();
 
   ThinPoolStatus status();
+  // The live table (for the metadata and data devices it names).
+  ThinPoolTable table();
   // Sends one message; the pool commits its metadata after each message.
   void send(const PoolMessage& message);
   // "major:minor" of the live pool, as thin tables name it.
@@ -32,7 +34,7 @@ class ThinPool {
 
   // Makes thin device `id` of this pool live as `name`, `size` long. Idempotent like
   // activate(); a device of that name with another table is refused.
-  void activate_thin(const DmName& name, const std::string& uuid, ThinId id, Sectors size);
+  void activate_thin(const DmName& name, const std::string& uuid, ThinId id, Sectors size, bool read_only = false);
   ThinStatus thin_status(const DmName& name);
 
  private:

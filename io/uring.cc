@@ -6,7 +6,6 @@
 #include <cstdlib>
 #include <cstring>
 #include <deque>
-#include <memory>
 
 #include "io/error.h"
 #include "io/files.h"
@@ -31,103 +30,139 @@ IoUring::~IoUring() {
   if (live_) io_uring_queue_exit(&ring_);
 }
 
-UringReader::UringReader(IoUring& ring, size_t chunk) : ring_(ring), chunk_(chunk) {}
+void AlignedBuffers::Free::operator()(std::byte* p) const { std::free(p); }
 
-namespace {
-struct AlignedFree {
-  void operator()(std::byte* p) const { std::free(p); }
-};
-using Buffer = std::unique_ptr<std::byte, AlignedFree>;
+AlignedBuffers::AlignedBuffers(size_t count, size_t size) : size_(size) {
+  void* p = std::aligned_alloc(4096, count * size);
+  if (!p) throw Error(Code::ResourceExhausted, "out of memory for read buffers");
+  data_.reset(static_cast<std::byte*>(p));
+}
 
-struct Slot {
-  Buffer buf;
-  uint64_t offset = 0;
-  uint64_t length = 0;
-  uint64_t done = 0;  // bytes already read (short reads continue)
-  bool direct = false;  // submitted against the O_DIRECT descriptor
-};
-}  // namespace
+std::vector<ByteRange> split_into_chunks(const std::vector<ByteRange>& ranges, uint64_t chunk) {
+  std::vector<ByteRange> out;
+  for (auto r : ranges)
+    for (uint64_t off = r.offset; off < r.offset + r.length; off += chunk)
+      out.push_back({off, std::min<uint64_t>(chunk, r.offset + r.length - off)});
+  return out;
+}
 
-void UringReader::read(ReadHandle& source, const std::string& path, const std::vector<ByteRange>& ranges,
-                       const Consumer& consume) {
-  // Split the ranges into chunks, then keep up to `depth` of them in flight.
-  std::deque<ByteRange> todo;
-  for (auto r : ranges) {
-    for (uint64_t off = r.offset; off < r.offset + r.length; off += chunk_)
-      todo.push_back({off, std::min<uint64_t>(chunk_, r.offset + r.length - off)});
+UringQueue::UringQueue(IoUring& ring) : ring_(ring), slots_(ring.entries()) {
+  for (unsigned i = 0; i < slots_.size(); ++i) free_.push_back(static_cast<unsigned>(slots_.size()) - 1 - i);
+}
+
+void UringQueue::push(unsigned idx) {
+  Slot& s = slots_[idx];
+  io_uring_sqe* sqe = io_uring_get_sqe(ring_.ring());
+  if (!sqe) {  // the submission queue is full of unsubmitted entries: flush it
+    io_uring_submit(ring_.ring());
+    sqe = io_uring_get_sqe(ring_.ring());
   }
-  const unsigned depth = ring_.entries();
-  std::vector<Slot> slots(depth);
-  for (auto& s : slots) {
-    void* p = std::aligned_alloc(4096, chunk_);
-    if (!p) throw Error(Code::ResourceExhausted, "out of memory for read buffers");
-    s.buf.reset(static_cast<std::byte*>(p));
-  }
-  std::vector<unsigned> free_slots;
-  for (unsigned i = 0; i < depth; ++i) free_slots.push_back(depth - 1 - i);
-  unsigned in_flight = 0;
-  used_direct_ = source.direct;
+  io_uring_prep_read(sqe, s.source->handle.fd.get(), s.buf + s.done, static_cast<unsigned>(s.length - s.done),
+                     s.offset + s.done);
+  io_uring_sqe_set_data64(sqe, idx);
+  s.direct = s.source->handle.direct;
+}
 
-  auto submit = [&](unsigned idx) {
-    Slot& s = slots[idx];
-    io_uring_sqe* sqe = io_uring_get_sqe(ring_.ring());
-    io_uring_prep_read(sqe, source.fd.get(), s.buf.get() + s.done, static_cast<unsigned>(s.length - s.done),
-                       s.offset + s.done);
-    io_uring_sqe_set_data64(sqe, idx);
-    s.direct = source.direct;
-    ++in_flight;
-  };
+void UringQueue::submit(ReadSource& source, std::byte* buf, uint64_t offset, uint64_t length, uint64_t tag) {
+  if (free_.empty()) throw Error(Code::Internal, "io_uring queue overfilled");
+  unsigned idx = free_.back();
+  free_.pop_back();
+  slots_[idx] = Slot{&source, buf, offset, length, 0, tag, false, true};
+  ++in_flight_;
+  push(idx);
+}
 
-  while (!todo.empty() || in_flight > 0) {
-    while (!todo.empty() && !free_slots.empty()) {
-      unsigned idx = free_slots.back();
-      free_slots.pop_back();
-      slots[idx].offset = todo.front().offset;
-      slots[idx].length = todo.front().length;
-      slots[idx].done = 0;
-      todo.pop_front();
-      submit(idx);
-    }
+void UringQueue::wait(std::vector<uint64_t>& done) {
+  size_t before = done.size();
+  while (done.size() == before && in_flight_ > 0) {
     int rc = io_uring_submit_and_wait(ring_.ring(), 1);
-    if (rc < 0 && rc != -EINTR) throw sys_error("submit reads of", path, -rc);
+    if (rc < 0 && rc != -EINTR) throw sys_error("submit reads", "", -rc);
     io_uring_cqe* cqe;
     unsigned head, seen = 0;
-    std::vector<unsigned> resubmit;
+    std::vector<unsigned> again;
+    std::string failure_path;
+    int failure = 0;
     io_uring_for_each_cqe(ring_.ring(), head, cqe) {
       ++seen;
-      --in_flight;
       unsigned idx = static_cast<unsigned>(io_uring_cqe_get_data64(cqe));
+      Slot& s = slots_[idx];
       int res = cqe->res;
-      Slot& s = slots[idx];
       if (res == -EINVAL && s.direct) {
         // O_DIRECT refused by this device's driver: reopen buffered and try again. Reads
         // still in flight hold their own reference to the old descriptor's file.
-        if (source.direct) {
-          source.fd = open_file("/proc/self/fd/" + std::to_string(source.fd.get()), O_RDONLY);
-          source.direct = false;
-          used_direct_ = false;
+        if (s.source->handle.direct) {
+          s.source->handle.fd = open_file("/proc/self/fd/" + std::to_string(s.source->handle.fd.get()), O_RDONLY);
+          s.source->handle.direct = false;
         }
-        resubmit.push_back(idx);
+        again.push_back(idx);
       } else if (res == -EAGAIN || res == -EINTR) {
-        resubmit.push_back(idx);
-      } else if (res < 0) {
-        io_uring_cq_advance(ring_.ring(), seen);
-        throw sys_error("read", path, -res);
-      } else if (res == 0) {
-        io_uring_cq_advance(ring_.ring(), seen);
-        throw Error(Code::Io, "unexpected end of " + path, "offset " + std::to_string(s.offset + s.done));
+        again.push_back(idx);
+      } else if (res <= 0) {
+        if (!failure) {
+          failure = res < 0 ? -res : EIO;
+          failure_path = s.source->path;
+        }
+        s.busy = false;
+        free_.push_back(idx);
+        --in_flight_;
       } else {
         s.done += static_cast<uint64_t>(res);
         if (s.done < s.length) {
-          resubmit.push_back(idx);
+          again.push_back(idx);
         } else {
-          consume(s.offset, std::span<const std::byte>(s.buf.get(), s.length));
-          free_slots.push_back(idx);
+          s.busy = false;
+          free_.push_back(idx);
+          --in_flight_;
+          done.push_back(s.tag);
         }
       }
     }
     io_uring_cq_advance(ring_.ring(), seen);
-    for (unsigned idx : resubmit) submit(idx);
+    for (unsigned idx : again) push(idx);
+    if (failure) {
+      // Let what is still in flight land before the buffers go away with the caller.
+      while (in_flight_ > 0) {
+        io_uring_cqe* c;
+        if (io_uring_wait_cqe(ring_.ring(), &c) != 0) break;
+        unsigned idx = static_cast<unsigned>(io_uring_cqe_get_data64(c));
+        io_uring_cqe_seen(ring_.ring(), c);
+        if (slots_[idx].busy) {
+          slots_[idx].busy = false;
+          free_.push_back(idx);
+          --in_flight_;
+        }
+      }
+      throw sys_error("read", failure_path, failure);
+    }
+  }
+}
+
+UringReader::UringReader(IoUring& ring, size_t chunk) : ring_(ring), chunk_(chunk) {}
+
+void UringReader::read(ReadSource& source, const std::vector<ByteRange>& ranges, const Consumer& consume) {
+  auto todo = split_into_chunks(ranges, chunk_);
+  UringQueue queue(ring_);
+  AlignedBuffers buffers(ring_.entries(), chunk_);
+  std::vector<unsigned> free_buffers;
+  for (unsigned i = 0; i < ring_.entries(); ++i) free_buffers.push_back(i);
+  size_t next = 0;
+  std::vector<uint64_t> done;
+  while (next < todo.size() || queue.in_flight() > 0) {
+    while (next < todo.size() && !free_buffers.empty()) {
+      unsigned b = free_buffers.back();
+      free_buffers.pop_back();
+      // The tag packs the buffer and the chunk index.
+      queue.submit(source, buffers[b], todo[next].offset, todo[next].length, (uint64_t{b} << 40) | next);
+      ++next;
+    }
+    done.clear();
+    queue.wait(done);
+    for (uint64_t tag : done) {
+      unsigned b = static_cast<unsigned>(tag >> 40);
+      const ByteRange& r = todo[tag & ((uint64_t{1} << 40) - 1)];
+      consume(r.offset, std::span<const std::byte>(buffers[b], r.length));
+      free_buffers.push_back(b);
+    }
   }
 }
 

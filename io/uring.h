@@ -1,15 +1,18 @@
 #pragma once
-// io_uring: the ring as an RAII type, and a reader that keeps many reads in flight.
+// io_uring: the ring as an RAII type, a queue that keeps many reads in flight, and a reader
+// of byte ranges built on it.
 #include <liburing.h>
 
 #include <cstddef>
 #include <cstdint>
 #include <functional>
+#include <memory>
 #include <span>
 #include <string>
 #include <vector>
 
 #include "io/block_device.h"
+#include "io/byte_range.h"
 
 namespace dvol::io {
 
@@ -33,29 +36,72 @@ class IoUring {
   bool live_ = false;
 };
 
-struct ByteRange {
-  uint64_t offset = 0;
-  uint64_t length = 0;
+// A source of reads: a device or file opened by open_for_reading, and its name for errors.
+struct ReadSource {
+  ReadHandle handle;
+  std::string path;
 };
 
-// Reads byte ranges of one device or file through io_uring, `depth` reads of at most
-// `chunk` bytes in flight, into 4 KiB-aligned buffers (O_DIRECT needs them). Each chunk is
-// handed to `consume` as it completes (completion order, not offset order). If the kernel
-// refuses O_DIRECT on the first read (EINVAL), the source is reopened buffered and the read
-// retried: that fallback is reported by `used_direct()`.
+// 4 KiB-aligned buffers for O_DIRECT, owned; freed by the destructor.
+class AlignedBuffers {
+ public:
+  AlignedBuffers(size_t count, size_t size);
+  std::byte* operator[](size_t i) { return data_.get() + i * size_; }
+  size_t size() const { return size_; }
+
+ private:
+  struct Free {
+    void operator()(std::byte* p) const;
+  };
+  std::unique_ptr<std::byte, Free> data_;
+  size_t size_;
+};
+
+// UringQueue: reads in flight on one ring, each identified by a caller's tag. Short reads are
+// continued and EAGAIN retried inside; if the kernel refuses O_DIRECT on a source (EINVAL),
+// that source is reopened buffered and the read retried. Errors throw dvol::Error at the
+// edge (wait()), with the source's path. Not thread-safe.
+class UringQueue {
+ public:
+  explicit UringQueue(IoUring& ring);
+  bool full() const { return in_flight_ == slots_.size(); }
+  unsigned in_flight() const { return in_flight_; }
+  // Queues a read of `length` bytes at `offset` of `source` into `buf` (aligned, big enough).
+  void submit(ReadSource& source, std::byte* buf, uint64_t offset, uint64_t length, uint64_t tag);
+  // Submits what is queued and waits until at least one read has completed entirely; appends
+  // the tags of completed reads to `done`.
+  void wait(std::vector<uint64_t>& done);
+
+ private:
+  struct Slot {
+    ReadSource* source = nullptr;
+    std::byte* buf = nullptr;
+    uint64_t offset = 0, length = 0, done = 0, tag = 0;
+    bool direct = false;
+    bool busy = false;
+  };
+  void push(unsigned slot);
+  IoUring& ring_;
+  std::vector<Slot> slots_;
+  std::vector<unsigned> free_;
+  unsigned in_flight_ = 0;
+};
+
+// Reads byte ranges of one source in chunks of at most `chunk` bytes, as many in flight as the
+// ring holds, handing each chunk to `consume` as it completes (completion order).
 class UringReader {
  public:
   UringReader(IoUring& ring, size_t chunk = 1 << 20);
 
   using Consumer = std::function<void(uint64_t offset, std::span<const std::byte> data)>;
-  void read(ReadHandle& source, const std::string& path, const std::vector<ByteRange>& ranges,
-            const Consumer& consume);
-  bool used_direct() const { return used_direct_; }
+  void read(ReadSource& source, const std::vector<ByteRange>& ranges, const Consumer& consume);
 
  private:
   IoUring& ring_;
   size_t chunk_;
-  bool used_direct_ = false;
 };
+
+// Splits ranges into chunks of at most `chunk` bytes (offsets kept).
+std::vector<ByteRange> split_into_chunks(const std::vector<ByteRange>& ranges, uint64_t chunk);
 
 }  // namespace dvol::io

@@ -65,7 +65,9 @@ struct CheckoutResult {
   std::string from_branch;
   bool created = false;
 };
-CheckoutResult checkout(Host& host, const std::string& volume, const std::string& branch, bool create);
+// Refuses (FailedPrecondition) when the checked-out branch has uncommitted changes, unless `force`.
+CheckoutResult checkout(Host& host, const std::string& volume, const std::string& branch, bool create,
+                        bool force = false);
 
 struct BranchList {
   std::vector<std::string> names;  // sorted
@@ -86,6 +88,7 @@ struct StatusInfo {
   uint64_t meta_used_bytes = 0, meta_total_bytes = 0;
   uint64_t fs_size_bytes = 0;
   std::string fs;
+  std::optional<bool> uncommitted;  // known when run as root
 };
 StatusInfo status(Host& host, const std::string& volume);
 

@@ -51,7 +51,9 @@ void PoolTransaction::roll_back() noexcept {
     auto pool_txn = volume_.pool().status().transaction_id;
     if (pool_txn != txn_before_) volume_.pool().send(dm::SetTransactionId{pool_txn, txn_before_});
     volume_.store().clear_intent();
-    volume_.activate();  // the checked-out branch served again, as before the operation
+    // Serve the checked-out branch again, as before the operation (a volume being created
+    // has none yet).
+    if (volume_.store().branch(volume_.record().checked_out)) volume_.activate();
   } catch (const std::exception& e) {
     // Recovery at the next command finishes the rollback from the intent.
     std::fprintf(stderr, "dvol: warning: could not fully undo the interrupted %s: %s\n", op_.c_str(), e.what());

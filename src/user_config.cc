@@ -84,6 +84,8 @@ UserConfig UserConfig::load(const std::filesystem::path& root) {
   return config;
 }
 
+void UserConfig::validate_key(const std::string& key) { check_key(key); }
+
 std::optional<std::string> UserConfig::get(const std::string& key) const {
   check_key(key);
   auto it = values_.find(key);

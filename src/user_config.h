@@ -18,6 +18,8 @@ class UserConfig {
  public:
   // The keys dvol knows, in the order `dvol config -l` lists them.
   static const std::vector<std::string>& known_keys();
+  // Throws InvalidArgument for a key dvol does not know; reads nothing.
+  static void validate_key(const std::string& key);
 
   // Reads <root>/config.json; a missing file is an empty configuration. Errors: Corruption if
   // the file is not a JSON object of strings, Io if it cannot be read.

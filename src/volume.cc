@@ -14,6 +14,12 @@ namespace dvol {
 
 namespace fs = std::filesystem;
 
+Error unreadable_state(const fs::path& path, const std::error_code& ec) {
+  auto e = sys_error("read", path.string(), ec.value());
+  if (e.code() != Code::PermissionDenied) return e;
+  return std::move(e).with_hint("dvol's state is readable by root only: run dvol with sudo");
+}
+
 void require_root(const char* command) {
   if (::geteuid() != 0)
     throw Error(Code::PermissionDenied, std::string("dvol ") + command + " needs root: run it with sudo");
@@ -45,7 +51,10 @@ Volume::Volume(Host& host, std::string name, VolumePaths paths, std::unique_ptr<
 Volume Volume::open(Host& host, const std::string& name) {
   validate_volume_name(name);
   auto paths = volume_paths(host.root, name);
-  if (!fs::exists(paths.db)) throw Error(Code::NotFound, "volume " + name + " does not exist");
+  std::error_code ec;
+  bool exists = fs::exists(paths.db, ec);
+  if (ec) throw unreadable_state(paths.db, ec);
+  if (!exists) throw Error(Code::NotFound, "volume " + name + " does not exist");
   auto store = std::make_unique<MetadataStore>(MetadataStore::open(paths.db));
   auto record_name = store->volume().name;
   return Volume(host, record_name, paths, std::move(store));
@@ -105,10 +114,10 @@ void Volume::activate() {
   mount_branch(branch->thin_id);
 }
 
-std::string Volume::activate_thin(uint32_t thin_id) {
+std::string Volume::activate_thin(uint32_t thin_id, bool read_only) {
   auto name = thin_dm_name(uid_, thin_id);
   pool_.activate_thin(name, thin_dm_uuid(uid_, thin_id), dm::ThinId(thin_id),
-                      dm::Sectors::from_bytes(store_->volume().size_bytes));
+                      dm::Sectors::from_bytes(store_->volume().size_bytes), read_only);
   return host_.dm.device_path(name);
 }
 

@@ -21,6 +21,10 @@
 
 namespace dvol {
 
+// The error for state under the root that cannot be read (as another user: PermissionDenied,
+// with a hint to run dvol as root).
+Error unreadable_state(const std::filesystem::path& path, const std::error_code& ec);
+
 class Volume {
  public:
   // NotFound "volume X does not exist" when there is no such volume under the root.
@@ -50,7 +54,7 @@ class Volume {
   bool pool_active() { return pool_.active(); }
 
   // Makes thin device `thin_id` live; returns its device node.
-  std::string activate_thin(uint32_t thin_id);
+  std::string activate_thin(uint32_t thin_id, bool read_only = false);
   // Removes the live device of `thin_id` if there is one (busy: throws Unavailable).
   void deactivate_thin(uint32_t thin_id);
   // Mounts branch `thin_id` at paths().mount (activating it). Something else mounted there

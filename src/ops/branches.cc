@@ -1,5 +1,6 @@
 // Operations on branches: checkout (-b), branch listing, branch -d.
 #include "io/error.h"
+#include "src/diff.h"
 #include "src/history.h"
 #include "src/names.h"
 #include "src/operations.h"
@@ -8,10 +9,24 @@
 
 namespace dvol {
 
-CheckoutResult checkout(Host& host, const std::string& name, const std::string& branch_name, bool create) {
+namespace {
+
+// Switching away keeps the uncommitted data on its branch, but the user would not see it on
+// the next branch and might think it lost: like git, ask for a commit first (or --force).
+void refuse_uncommitted_changes(Volume& volume) {
+  if (has_uncommitted_changes(volume))
+    throw Error(Code::FailedPrecondition,
+                "volume " + volume.name() + " has uncommitted changes. Please commit these before switching branches.")
+        .with_hint("or give --force: the changes stay on their branch");
+}
+
+}  // namespace
+
+CheckoutResult checkout(Host& host, const std::string& name, const std::string& branch_name, bool create,
+                        bool force) {
   validate_branch_name(branch_name);
+  require_root("checkout");  // before reading state: as another user the state is unreadable
   auto volume = Volume::open(host, name);
-  require_root("checkout");
   auto lock = volume.lock();
   auto& store = volume.store();
   auto current = store.branch(store.volume().checked_out).value();
@@ -25,6 +40,7 @@ CheckoutResult checkout(Host& host, const std::string& name, const std::string& 
       throw Error(Code::FailedPrecondition, "you must commit ('dvol commit') before you can branch ('dvol checkout -b')");
     auto head = store.commit(*current.head).value();
     volume.activate();
+    if (!force) refuse_uncommitted_changes(volume);
     PoolTransaction tx(volume, "checkout-b", 1, {});
     tx.begin();
     uint32_t fresh = tx.created()[0];
@@ -44,6 +60,7 @@ CheckoutResult checkout(Host& host, const std::string& name, const std::string& 
         .with_hint("create it from HEAD with 'dvol checkout -b " + branch_name + "'");
   volume.activate();
   if (target->name == current.name) return result;
+  if (!force) refuse_uncommitted_changes(volume);
   // No pool change: the store is updated only once the new branch is mounted, so a crash in
   // between leaves the old branch checked out, and activation mounts it again.
   volume.unmount_branch(current.thin_id);
@@ -67,8 +84,8 @@ BranchList list_branches(Host& host, const std::string& name) {
 
 void delete_branch(Host& host, const std::string& name, const std::string& branch_name) {
   validate_branch_name(branch_name);
-  auto volume = Volume::open(host, name);
   require_root("branch -d");
+  auto volume = Volume::open(host, name);
   auto lock = volume.lock();
   auto& store = volume.store();
   auto branch = store.branch(branch_name);

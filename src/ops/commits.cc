@@ -17,8 +17,8 @@ namespace dvol {
 
 CommitRecord commit(Host& host, const std::string& name, const std::string& message) {
   if (message.empty()) throw Error(Code::InvalidArgument, "you must provide a commit message");
+  require_root("commit");  // before reading state: as another user the state is unreadable
   auto volume = Volume::open(host, name);
-  require_root("commit");
   auto lock = volume.lock();
   volume.activate();
   auto& store = volume.store();
@@ -58,8 +58,8 @@ std::vector<CommitRecord> log(Host& host, const std::string& name) {
 
 ResetResult reset_hard(Host& host, const std::string& name, const std::string& ref_text) {
   auto ref = parse_ref(ref_text);
-  auto volume = Volume::open(host, name);
   require_root("reset");
+  auto volume = Volume::open(host, name);
   auto lock = volume.lock();
   auto& store = volume.store();
   auto record = store.volume();
@@ -101,8 +101,8 @@ ResetResult reset_hard(Host& host, const std::string& name, const std::string& r
 
 std::string delete_commit(Host& host, const std::string& name, const std::string& ref_text) {
   auto ref = parse_ref(ref_text);
-  auto volume = Volume::open(host, name);
   require_root("commit -d");
+  auto volume = Volume::open(host, name);
   auto lock = volume.lock();
   auto& store = volume.store();
   auto record = store.volume();

@@ -2,6 +2,7 @@
 #include <unistd.h>
 
 #include "io/error.h"
+#include "src/diff.h"
 #include "src/operations.h"
 #include "src/user_config.h"
 #include "src/volume.h"
@@ -31,6 +32,7 @@ StatusInfo status(Host& host, const std::string& name) {
     s.data_total_bytes = ps.total_data_blocks.value * block;
     s.meta_used_bytes = ps.used_metadata_blocks * 4096;
     s.meta_total_bytes = ps.total_metadata_blocks * 4096;
+    s.uncommitted = has_uncommitted_changes(volume);
   }
   return s;
 }
@@ -40,10 +42,10 @@ std::optional<std::string> config_get(Host& host, const std::string& key) {
 }
 
 void config_set(Host& host, const std::string& key, const std::string& value) {
-  auto config = UserConfig::load(host.root);
-  (void)config.get(key);  // unknown keys are refused before anything else
-  require_root("config");
+  UserConfig::validate_key(key);  // unknown keys are refused before anything else
+  require_root("config");          // before reading: as another user the root is unreadable
   std::filesystem::create_directories(host.root);
+  auto config = UserConfig::load(host.root);
   config.set(key, value);
 }
 

@@ -33,7 +33,13 @@ io::StateLock lock_root(Host& host) {
 }
 
 std::optional<std::string> current_volume(Host& host) {
-  auto text = io::read_small_file(current_volume_file(host.root));
+  std::optional<std::string> text;
+  try {
+    text = io::read_small_file(current_volume_file(host.root));
+  } catch (const Error& e) {
+    if (e.code() != Code::PermissionDenied) throw;
+    throw Error(e).with_hint("dvol's state is readable by root only: run dvol with sudo");
+  }
   if (!text) return std::nullopt;
   while (!text->empty() && (text->back() == '\n' || text->back() == ' ')) text->pop_back();
   if (text->empty()) return std::nullopt;
@@ -71,8 +77,8 @@ std::string resolve_volume(Host& host, const std::optional<std::string>& given) 
 
 void switch_volume(Host& host, const std::string& volume) {
   validate_volume_name(volume);
+  require_root("switch");  // before reading state: as another user the state is unreadable
   (void)Volume::open(host, volume);  // NotFound if it does not exist
-  require_root("switch");
   set_current(host, volume);
 }
 
@@ -152,15 +158,25 @@ VolumeSummary describe_volume(Host& host, const std::string& name) {
   s.branch = record.checked_out;
   s.current = current_volume(host) == record.name;
   s.mountpoint = volume.paths().mount.string();
-  // Root can ask the pool itself; others get the figure of the last change.
-  s.size_bytes = ::geteuid() == 0 ? volume.used_bytes() : record.used_bytes;
+  // Root asks the pool itself, activating it if needed (after a reboot nothing is active, and
+  // the figure of the last change misses what was written since); others get that figure.
+  if (::geteuid() == 0) {
+    auto lock = volume.lock();
+    volume.activate_pool();
+    s.size_bytes = volume.used_bytes();
+  } else {
+    s.size_bytes = record.used_bytes;
+  }
   return s;
 }
 
 std::vector<VolumeSummary> list_volumes(Host& host) {
   std::vector<VolumeSummary> out;
   std::error_code ec;
-  for (const auto& entry : fs::directory_iterator(volumes_dir(host.root), ec)) {
+  fs::directory_iterator volumes(volumes_dir(host.root), ec);
+  // No volumes directory yet is an empty list; an unreadable one is not (it would hide volumes).
+  if (ec && ec != std::errc::no_such_file_or_directory) throw unreadable_state(volumes_dir(host.root), ec);
+  for (const auto& entry : volumes) {
     auto name = volume_name_from_dir(entry.path().filename().string());
     if (!name || !fs::exists(entry.path() / "dvol.db")) continue;
     out.push_back(describe_volume(host, *name));
@@ -170,8 +186,8 @@ std::vector<VolumeSummary> list_volumes(Host& host) {
 }
 
 void remove_volume(Host& host, const std::string& name) {
-  auto volume = Volume::open(host, name);
   require_root("rm");
+  auto volume = Volume::open(host, name);
   auto root_lock = lock_root(host);
   auto lock = volume.lock();
   auto uid = volume.record().uid;

@@ -219,17 +219,17 @@ TEST(Uring, ReadsAThinDeviceWithODirect) {
   }
   auto ring = io::IoUring::create(32);
   io::UringReader reader(ring, 256 * 1024);
-  auto h = io::open_for_reading(dev);
-  EXPECT_TRUE(h.direct);
+  io::ReadSource source{io::open_for_reading(dev), dev};
+  EXPECT_TRUE(source.handle.direct);
   std::string got(pattern.size(), '\0');
-  reader.read(h, dev, {{4 * kMiB, pattern.size()}}, [&](uint64_t off, std::span<const std::byte> data) {
+  reader.read(source, {{4 * kMiB, pattern.size()}}, [&](uint64_t off, std::span<const std::byte> data) {
     std::memcpy(got.data() + (off - 4 * kMiB), data.data(), data.size());
   });
-  EXPECT_TRUE(reader.used_direct());
+  EXPECT_TRUE(source.handle.direct);
   EXPECT_EQ(got, pattern);
   // An unprovisioned range reads as zeros.
   bool all_zero = true;
-  reader.read(h, dev, {{32 * kMiB, kMiB}}, [&](uint64_t, std::span<const std::byte> data) {
+  reader.read(source, {{32 * kMiB, kMiB}}, [&](uint64_t, std::span<const std::byte> data) {
     for (auto b : data) all_zero = all_zero && b == std::byte{0};
   });
   EXPECT_TRUE(all_zero);
@@ -243,14 +243,14 @@ TEST(Uring, FallsBackToBufferedReadsWhereODirectIsRefused) {
   auto want = test::read_whole(file);
   auto ring = io::IoUring::create(8);
   io::UringReader reader(ring, 1 << 20);
-  auto h = io::open_for_reading(file);
-  EXPECT_FALSE(h.direct);
+  io::ReadSource source{io::open_for_reading(file), file.string()};
+  EXPECT_FALSE(source.handle.direct);
   std::string got(want.size(), '\0');
-  reader.read(h, file, {{0, want.size()}}, [&](uint64_t off, std::span<const std::byte> data) {
+  reader.read(source, {{0, want.size()}}, [&](uint64_t off, std::span<const std::byte> data) {
     std::memcpy(got.data() + off, data.data(), data.size());
   });
   fs::remove(file);
-  EXPECT_FALSE(reader.used_direct());
+  EXPECT_FALSE(source.handle.direct);
   EXPECT_EQ(got, want);
 }
 

@@ -1,0 +1,141 @@
+// dvol diff and the "uncommitted changes" test.
+#include "src/diff.h"
+
+#include "dm/suspended_device.h"
+#include "io/block_compare.h"
+#include "io/error.h"
+#include "io/file_map.h"
+#include "io/filesystem.h"
+#include "io/mount.h"
+#include "src/candidate_ranges.h"
+#include "src/history.h"
+#include "src/pool_transaction.h"
+#include "src/ref.h"
+#include "src/volume.h"
+
+namespace dvol {
+
+namespace fs = std::filesystem;
+
+namespace {
+
+// A thin device made live read-only for the duration of a diff; the destructor removes it.
+class ReadOnlyThin {
+ public:
+  ReadOnlyThin(Volume& volume, uint32_t id) : volume_(volume), id_(id), path_(volume.activate_thin(id, true)) {}
+  ~ReadOnlyThin() {
+    try {
+      volume_.deactivate_thin(id_);
+    } catch (const std::exception& e) {
+      std::fprintf(stderr, "dvol: warning: could not remove a temporary device: %s\n", e.what());
+    }
+  }
+  const std::string& path() const { return path_; }
+  uint32_t id() const { return id_; }
+
+ private:
+  Volume& volume_;
+  uint32_t id_;
+  std::string path_;
+};
+
+struct Compared {
+  io::CompareResult blocks;
+  uint64_t candidate_bytes = 0;
+  std::optional<FileReport> files;
+};
+
+// Compares thin devices `a` and `b` of a locked, live volume.
+Compared compare_thins(Volume& volume, uint32_t a, uint32_t b, bool files, bool full,
+                       const std::function<void(uint64_t, uint64_t)>& progress,
+                       const std::function<bool()>& cancelled) {
+  Compared out;
+  uint64_t size = volume.record().size_bytes;
+  std::vector<io::ByteRange> candidates =
+      full ? std::vector<io::ByteRange>{{0, size}} : candidate_ranges(volume, a, b);
+  for (const auto& r : candidates) out.candidate_bytes += r.length;
+  ReadOnlyThin da(volume, a), db(volume, b);
+  if (!candidates.empty()) {
+    auto ring = io::IoUring::create(64);
+    io::ReadSource sa{io::open_for_reading(da.path()), da.path()};
+    io::ReadSource sb{io::open_for_reading(db.path()), db.path()};
+    out.blocks = io::compare_ranges(ring, sa, sb, candidates, {progress, cancelled});
+  }
+  if (files && !out.blocks.changed.empty()) {
+    auto views = volume.paths().dir / "views";
+    fs::create_directories(views / "from");
+    fs::create_directories(views / "to");
+    auto options = io::snapshot_view_options(volume.fs());
+    auto from_view = io::Mount::mount(da.path(), views / "from", options);
+    auto to_view = io::Mount::mount(db.path(), views / "to", options);
+    auto from_scan = io::scan_tree(views / "from");
+    auto to_scan = io::scan_tree(views / "to");
+    out.files = classify_changes(out.blocks.changed, from_scan, to_scan, [&](const std::string& path) {
+      return io::same_contents(views / "from" / path, views / "to" / path);
+    });
+  } else if (files) {
+    out.files = FileReport{};
+  }
+  return out;
+}
+
+// Snapshots the live branch for the duration of a diff, so that containers writing to it
+// cannot make the two reads of one block disagree. The snapshot is deleted by the
+// transaction's rollback when the scope ends (never committed), or by recovery after a crash.
+template <typename F>
+auto with_live_snapshot(Volume& volume, F&& use) {
+  auto record = volume.record();
+  auto branch = volume.store().branch(record.checked_out).value();
+  PoolTransaction tx(volume, "diff", 1, {});
+  tx.begin();
+  uint32_t snap = tx.created()[0];
+  {
+    auto suspended = dm::SuspendedDevice::suspend(volume.host().dm, thin_dm_name(record.uid, branch.thin_id));
+    volume.pool().send(dm::CreateSnap{dm::ThinId(snap), dm::ThinId(branch.thin_id)});
+    suspended.resume();
+  }
+  return use(snap);
+}
+
+}  // namespace
+
+DiffResult diff(Host& host, const DiffRequest& request) {
+  auto from_ref = parse_ref(request.from.value_or("HEAD"));
+  std::optional<Ref> to_ref;
+  if (request.to) to_ref = parse_ref(*request.to);
+  auto volume = Volume::open(host, request.volume);
+  require_root("diff");
+  auto lock = volume.lock();
+  auto& store = volume.store();
+  auto branch = store.volume().checked_out;
+  auto history = history_ids(store, branch);
+  auto all = all_commit_ids(store);
+  DiffResult result;
+  result.volume = volume.name();
+  result.from = store.commit(resolve_ref(from_ref, history, all, branch)).value();
+  if (to_ref) result.to = store.commit(resolve_ref(*to_ref, history, all, branch)).value();
+  volume.activate();
+
+  auto run = [&](uint32_t to_thin) {
+    return compare_thins(volume, result.from.thin_id, to_thin, request.files, request.full_compare, request.progress,
+                         request.cancelled);
+  };
+  Compared c = result.to ? run(result.to->thin_id) : with_live_snapshot(volume, run);
+  result.bytes_changed = c.blocks.bytes_differing;
+  result.changed = std::move(c.blocks.changed);
+  result.candidate_bytes = c.candidate_bytes;
+  result.files = std::move(c.files);
+  return result;
+}
+
+bool has_uncommitted_changes(Volume& volume) {
+  auto branch = volume.store().branch(volume.record().checked_out).value();
+  if (!branch.head) return false;
+  auto head = volume.store().commit(*branch.head).value();
+  auto c = with_live_snapshot(volume, [&](uint32_t snap) {
+    return compare_thins(volume, head.thin_id, snap, /*files=*/true, /*full=*/false, {}, {});
+  });
+  return c.files && !c.files->files.empty();
+}
+
+}  // namespace dvol
