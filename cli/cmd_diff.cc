@@ -50,6 +50,7 @@ nlohmann::json commit_json(const std::optional<CommitRecord>& c) {
 nlohmann::json render_json(const DiffResult& r) {
   nlohmann::json j{{"volume", r.volume}, {"from", commit_json(r.from)}, {"to", commit_json(r.to)},
                    {"bytes_changed", r.bytes_changed}, {"candidate_bytes", r.candidate_bytes}};
+  j["timing_ms"] = {{"metadata", r.metadata_ms}, {"compare", r.compare_ms}, {"files", r.files_ms}};
   j["ranges"] = nlohmann::json::array();
   for (const auto& range : r.changed) j["ranges"].push_back({{"offset", range.offset}, {"length", range.length}});
   if (r.files) {
@@ -94,7 +95,7 @@ void register_diff(CLI::App& command, Context& context) {
     if (!refs.empty()) request.from = refs[0];
     if (refs.size() == 2) request.to = refs[1];
     request.volume = resolve_volume(host, volume);
-    request.files = *verbose || context.json;
+    request.files = *verbose;
     request.full_compare = *full;
     TerminalProgress bar("diff");
     request.progress = [&bar](uint64_t done, uint64_t total) { bar.update(done, total); };

@@ -15,7 +15,9 @@ std::optional<FsType> parse_fs(std::string_view name) {
 
 void make_filesystem(FsType type, const std::string& device) {
   if (type == FsType::Ext4) {
-    run_checked({"mkfs.ext4", "-q", "-F", "-E", "nodiscard,lazy_itable_init=1,lazy_journal_init=1",
+    // 4 KiB blocks whatever the size (mke2fs picks 1 KiB for small filesystems), so that a
+    // file block is one diff block.
+    run_checked({"mkfs.ext4", "-q", "-F", "-b", "4096", "-E", "nodiscard,lazy_itable_init=1,lazy_journal_init=1",
                  "-L", "dvol", device},
                 "apt-get install e2fsprogs");
   } else {

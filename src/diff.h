@@ -35,12 +35,14 @@ struct DiffResult {
   std::vector<io::ByteRange> changed;    // those blocks, as device byte ranges
   uint64_t candidate_bytes = 0;          // what the metadata said could differ (what was read)
   std::optional<FileReport> files;       // with -v
+  double metadata_ms = 0, compare_ms = 0, files_ms = 0;  // where the time went
 };
 
 DiffResult diff(Host& host, const DiffRequest& request);
 
-// True if the checked-out branch's live data has a user-visible change (any A/D/M/m) since its
-// HEAD commit. False if it has no commit. For a locked, activated volume.
-bool has_uncommitted_changes(Volume& volume);
+// The user-visible changes (A/D/M/m) of the checked-out branch's live data since its HEAD
+// commit; empty if none or if it has no commit. For a locked, activated volume.
+std::vector<FileChange> uncommitted_changes(Volume& volume);
+inline bool has_uncommitted_changes(Volume& volume) { return !uncommitted_changes(volume).empty(); }
 
 }  // namespace dvol

@@ -1,6 +1,7 @@
 // Operations on branches: checkout (-b), branch listing, branch -d.
 #include "io/error.h"
 #include "src/diff.h"
+#include "src/printable.h"
 #include "src/history.h"
 #include "src/names.h"
 #include "src/operations.h"
@@ -14,10 +15,15 @@ namespace {
 // Switching away keeps the uncommitted data on its branch, but the user would not see it on
 // the next branch and might think it lost: like git, ask for a commit first (or --force).
 void refuse_uncommitted_changes(Volume& volume) {
-  if (has_uncommitted_changes(volume))
-    throw Error(Code::FailedPrecondition,
-                "volume " + volume.name() + " has uncommitted changes. Please commit these before switching branches.")
-        .with_hint("or give --force: the changes stay on their branch");
+  auto changes = uncommitted_changes(volume);
+  if (changes.empty()) return;
+  std::string listed;
+  for (size_t i = 0; i < changes.size() && i < 5; ++i)
+    listed += std::string(i ? ", " : "") + changes[i].status + " " + printable(changes[i].path);
+  if (changes.size() > 5) listed += ", ... (" + std::to_string(changes.size()) + " in all; dvol diff -v lists them)";
+  throw Error(Code::FailedPrecondition,
+              "volume " + volume.name() + " has uncommitted changes. Please commit these before switching branches.")
+      .with_hint("changed: " + listed + "\nor give --force: the changes stay on their branch");
 }
 
 }  // namespace

@@ -1,6 +1,8 @@
 // dvol diff and the "uncommitted changes" test.
 #include "src/diff.h"
 
+#include <chrono>
+
 #include "dm/suspended_device.h"
 #include "io/block_compare.h"
 #include "io/error.h"
@@ -39,7 +41,12 @@ class ReadOnlyThin {
   std::string path_;
 };
 
+double ms_since(std::chrono::steady_clock::time_point t) {
+  return std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t).count();
+}
+
 struct Compared {
+  double metadata_ms = 0, compare_ms = 0, files_ms = 0;
   io::CompareResult blocks;
   uint64_t candidate_bytes = 0;
   std::optional<FileReport> files;
@@ -51,8 +58,11 @@ Compared compare_thins(Volume& volume, uint32_t a, uint32_t b, bool files, bool 
                        const std::function<bool()>& cancelled) {
   Compared out;
   uint64_t size = volume.record().size_bytes;
+  auto t0 = std::chrono::steady_clock::now();
   std::vector<io::ByteRange> candidates =
       full ? std::vector<io::ByteRange>{{0, size}} : candidate_ranges(volume, a, b);
+  out.metadata_ms = ms_since(t0);
+  auto t1 = std::chrono::steady_clock::now();
   for (const auto& r : candidates) out.candidate_bytes += r.length;
   ReadOnlyThin da(volume, a), db(volume, b);
   if (!candidates.empty()) {
@@ -61,6 +71,8 @@ Compared compare_thins(Volume& volume, uint32_t a, uint32_t b, bool files, bool 
     io::ReadSource sb{io::open_for_reading(db.path()), db.path()};
     out.blocks = io::compare_ranges(ring, sa, sb, candidates, {progress, cancelled});
   }
+  out.compare_ms = ms_since(t1);
+  auto t2 = std::chrono::steady_clock::now();
   if (files && !out.blocks.changed.empty()) {
     auto views = volume.paths().dir / "views";
     fs::create_directories(views / "from");
@@ -76,6 +88,7 @@ Compared compare_thins(Volume& volume, uint32_t a, uint32_t b, bool files, bool 
   } else if (files) {
     out.files = FileReport{};
   }
+  out.files_ms = ms_since(t2);
   return out;
 }
 
@@ -125,17 +138,20 @@ DiffResult diff(Host& host, const DiffRequest& request) {
   result.changed = std::move(c.blocks.changed);
   result.candidate_bytes = c.candidate_bytes;
   result.files = std::move(c.files);
+  result.metadata_ms = c.metadata_ms;
+  result.compare_ms = c.compare_ms;
+  result.files_ms = c.files_ms;
   return result;
 }
 
-bool has_uncommitted_changes(Volume& volume) {
+std::vector<FileChange> uncommitted_changes(Volume& volume) {
   auto branch = volume.store().branch(volume.record().checked_out).value();
-  if (!branch.head) return false;
+  if (!branch.head) return {};
   auto head = volume.store().commit(*branch.head).value();
   auto c = with_live_snapshot(volume, [&](uint32_t snap) {
     return compare_thins(volume, head.thin_id, snap, /*files=*/true, /*full=*/false, {}, {});
   });
-  return c.files && !c.files->files.empty();
+  return c.files ? c.files->files : std::vector<FileChange>{};
 }
 
 }  // namespace dvol

@@ -47,7 +47,7 @@ TEST_F(BranchCommands, CheckoutBCopiesHistoryAndDataFromHeadAndKeepsBranchesApar
   EXPECT_EQ(files_in(path), master_live);
   EXPECT_EQ(ok({"branch"}), "  feature\n* master\n");
 
-  ok({"checkout", "feature"});
+  ok({"checkout", "--force", "feature"});  // master has its uncommitted file
   EXPECT_EQ(files_in(path), feature_files);
   EXPECT_EQ(json::parse(ok({"--json", "log"}))[0]["id"], feature_commit);
 }

@@ -19,10 +19,12 @@ constexpr size_t kMiB = 1 << 20;
 const std::string kListHeader = "  VOLUME   SIZE   BRANCHES   BRANCH   CONTAINERS\n";
 
 // The SIZE cell for `bytes` per the rule of src/size_format.h, computed independently for the
-// range these tests produce (1 MiB up to 1 GiB): MiB with two decimals, rounded half up.
+// range these tests produce (below 1000 MiB): whole KiB below 1 MiB, else MiB with two
+// decimals; both rounded half up, and a KiB figure that rounds to 1024 shows as "1.00M".
 std::string size_cell(uint64_t bytes) {
-  EXPECT_GE(bytes, kMiB);
   EXPECT_LT(bytes, 1000 * kMiB);
+  uint64_t kib = (bytes + 512) / 1024;
+  if (bytes < kMiB && kib < 1024) return std::to_string(kib) + "K";
   uint64_t hundredths = (bytes * 100 + kMiB / 2) / kMiB;
   return fmt::format("{}.{:02}M", hundredths / 100, hundredths % 100);
 }
@@ -90,7 +92,7 @@ TEST_F(VolumeCommands, InitWithXfsServesAnXfsFilesystemThatCommitsAndResets) {
   auto path = mount("x");
   EXPECT_EQ(fstype_at(path), "xfs");
   EXPECT_EQ(json::parse(ok({"--json", "status"}))["fs"], "xfs");
-  EXPECT_EQ(lines_of(ok({"status"})).at(3), "Path:        " + path.string() + " (xfs, 512.00M)");
+  EXPECT_EQ(lines_of(ok({"status"})).at(4), "Path:        " + path.string() + " (xfs, 512.00M)");
 
   write_data(path / "f.bin", 1 * kMiB, 7);
   commit("on xfs");
@@ -228,20 +230,26 @@ TEST_F(VolumeCommands, JsonOutputOfListLogBranchAndStatusParses) {
   EXPECT_GT(status["metadata_total_bytes"].get<uint64_t>(), status["metadata_used_bytes"].get<uint64_t>());
 }
 
-TEST_F(VolumeCommands, StatusShowsVolumeBranchHeadPathAndPoolUsage) {
-  // Given a volume with a commit, when `dvol status` runs, then it names the volume, branch,
-  // HEAD (short id and first message line), path, and pool data and metadata used of total.
+TEST_F(VolumeCommands, StatusShowsVolumeBranchHeadChangesPathAndPoolUsage) {
+  // Given a volume with a commit, when `dvol status` runs before and after a file is written,
+  // then it names the volume, branch, HEAD (short id and first message line), whether there
+  // are uncommitted changes, the path, and pool data and metadata used of total.
   init("v");
   auto id = commit("first line\nsecond line");
-  auto lines = lines_of(ok({"status"}));
-  ASSERT_EQ(lines.size(), 7u) << ok({"status"});
+  auto text = ok({"status"});
+  auto lines = lines_of(text);
+  ASSERT_EQ(lines.size(), 8u) << text;
   EXPECT_EQ(lines[0], "Volume:      v");
   EXPECT_EQ(lines[1], "Branch:      master");
   EXPECT_EQ(lines[2], "HEAD:        " + id.substr(0, 7) + " \"first line\"");
-  EXPECT_EQ(lines[3], "Path:        " + mount("v").string() + " (ext4, 256.00M)");
-  EXPECT_EQ(lines[4], "Containers:  (none)");
-  EXPECT_TRUE(lines[5].starts_with("Pool data:   ") && lines[5].ends_with(" used of 512.00M")) << lines[5];
-  EXPECT_TRUE(lines[6].starts_with("Pool meta:   ") && lines[6].find(" used of ") != std::string::npos) << lines[6];
+  EXPECT_EQ(lines[3], "Uncommitted: no");
+  EXPECT_EQ(lines[4], "Path:        " + mount("v").string() + " (ext4, 256.00M)");
+  EXPECT_EQ(lines[5], "Containers:  (none)");
+  EXPECT_TRUE(lines[6].starts_with("Pool data:   ") && lines[6].ends_with(" used of 512.00M")) << lines[6];
+  EXPECT_TRUE(lines[7].starts_with("Pool meta:   ") && lines[7].find(" used of ") != std::string::npos) << lines[7];
+
+  write_data(mount("v") / "new.bin", 8192, 1);
+  EXPECT_EQ(lines_of(ok({"status"})).at(3), "Uncommitted: yes (dvol diff -v shows them)");
 }
 
 // ---- usage errors: exit 2, one "dvol: " line, nothing done ----

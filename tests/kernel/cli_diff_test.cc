@@ -1,0 +1,235 @@
+// Kernel tests of `dvol diff` and of the "uncommitted changes" rule through the CLI: known
+// writes give their exact file lines, the metadata-guided comparison agrees with the full
+// device comparison, and nothing a user does without writing shows up as a change.
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <csignal>
+#include <sstream>
+#include <nlohmann/json.hpp>
+
+#include "tests/kernel/cli_fixture.h"
+
+namespace dvol::test {
+namespace {
+
+using nlohmann::json;
+namespace fs = std::filesystem;
+
+// The file lines of a --json diff: path -> "<status> <bytes>".
+std::map<std::string, std::string> file_lines(const json& j) {
+  std::map<std::string, std::string> out;
+  for (auto& f : j["files"]) out[f["path"]] = f["status"].get<std::string>() + " " + std::to_string(f["bytes"].get<uint64_t>());
+  return out;
+}
+
+uint64_t sum_of_parts(const json& j) {
+  uint64_t total = j["bookkeeping_bytes"].get<uint64_t>();
+  for (auto& f : j["files"]) total += f["bytes"].get<uint64_t>();
+  return total;
+}
+
+// A pool's held metadata root, from `dmsetup status` (field 7 of the thin-pool line).
+std::string held_root_of_pools() {
+  auto r = run_process({"/sbin/dmsetup", "status", "--target", "thin-pool"}, {"PATH=/usr/sbin:/usr/bin:/sbin:/bin"}, {});
+  std::string held;
+  for (auto& line : lines_of(r.out)) {
+    std::istringstream in(line);
+    std::vector<std::string> w;
+    for (std::string x; in >> x;) w.push_back(x);
+    if (w.size() > 7 && w[0].rfind("dvol-", 0) == 0) held += w[7];
+  }
+  return held;
+}
+
+class DiffCommand : public CliTest {
+ protected:
+  void SetUp() override {
+    CliTest::SetUp();
+    init("v");
+    path_ = mount("v");
+    fs::create_directories(path_ / "db");
+    write_data(path_ / "db" / "table", 1 << 20, 1);
+    write_data(path_ / "db" / "index", 64 << 10, 2);
+    write_data(path_ / "keep", 8192, 3);
+    base_ = commit("base");
+  }
+
+  json diff_json(const std::vector<std::string>& refs = {}) {
+    std::vector<std::string> args{"--json", "diff", "-v"};
+    args.insert(args.end(), refs.begin(), refs.end());
+    return json::parse(ok(args));
+  }
+
+  fs::path path_;
+  std::string base_;
+};
+
+TEST_F(DiffCommand, IdenticalStatesHaveNothingChanged) {
+  // Given a commit, when it is diffed against itself, then 0 bytes changed and the two lines
+  // of cli.md print; two commits with no write between them differ at most in filesystem
+  // bookkeeping (each snapshot freezes the filesystem, which stamps its superblock), never
+  // in a file.
+  auto r = dvol({"diff", "HEAD", "HEAD"});
+  EXPECT_EQ(r.status, 0) << r.err;
+  EXPECT_EQ(r.out, "0 bytes have changed between \"base\" and \"base\".\nUse dvol diff -v to show changed files.\n");
+  commit("again");
+  auto j = diff_json({"HEAD^", "HEAD"});
+  EXPECT_TRUE(j["files"].empty()) << j.dump();
+  EXPECT_LE(j["bytes_changed"].get<uint64_t>(), 8192u) << j.dump();
+}
+
+TEST_F(DiffCommand, KnownWritesGiveTheirFileLines) {
+  // Given a 4 KiB block overwritten in place, a 1 MiB file added, a file deleted, a file
+  // renamed and a chmod, when HEAD is diffed against the live data, then each file has its
+  // letter and exact bytes, and the total is the sum of the files and the bookkeeping line.
+  {
+    int fd = ::open((path_ / "db" / "table").c_str(), O_WRONLY);
+    ASSERT_GE(fd, 0);
+    std::string block = data_for(4096, 99);
+    ASSERT_EQ(::pwrite(fd, block.data(), block.size(), 40960), 4096);
+    ::fsync(fd);
+    ::close(fd);
+  }
+  write_data(path_ / "new.bin", 1 << 20, 7);
+  fs::remove(path_ / "db" / "index");
+  fs::rename(path_ / "keep", path_ / "kept");
+  ::chmod((path_ / "db").c_str(), 0700);
+  ::sync();
+  auto j = diff_json();
+  auto files = file_lines(j);
+  EXPECT_EQ(files["db/table"], "M 4096");
+  EXPECT_EQ(files["new.bin"], "A 1048576");
+  EXPECT_EQ(files["db/index"].substr(0, 2), "D ");
+  EXPECT_EQ(files["keep"].substr(0, 2), "D ");
+  EXPECT_EQ(files["kept"].substr(0, 2), "A ");
+  EXPECT_EQ(files["db"], "m 0");
+  EXPECT_EQ(files.size(), 6u);
+  EXPECT_EQ(j["bytes_changed"].get<uint64_t>(), sum_of_parts(j));
+  EXPECT_GE(j["bytes_changed"].get<uint64_t>(), (1u << 20) + 4096);
+  // The text form says the same.
+  auto text = ok({"diff", "-v"});
+  EXPECT_NE(text.find("  M         4K  db/table\n"), std::string::npos) << text;
+  EXPECT_NE(text.find("  A      1.00M  new.bin\n"), std::string::npos) << text;
+  EXPECT_NE(text.find("(filesystem bookkeeping, no file)"), std::string::npos) << text;
+}
+
+TEST_F(DiffCommand, IdenticalRewriteIsNotAContentChange) {
+  // Given a file rewritten in place with the same bytes, then it is at most a metadata change.
+  overwrite_in_place(path_ / "keep", 3);
+  auto files = file_lines(diff_json());
+  if (files.count("keep")) {
+    EXPECT_EQ(files["keep"].substr(0, 1), "m");
+  }
+  for (auto& [path, line] : files) EXPECT_NE(line.substr(0, 1), "M") << path;
+}
+
+TEST_F(DiffCommand, MetadataGuidedDiffAgreesWithTheFullComparison) {
+  // Given commits with scattered changes, when diffed with the pool's metadata and with the
+  // full device comparison, then both give the same ranges, and the metadata read less.
+  overwrite_in_place(path_ / "db" / "table", 5);
+  write_data(path_ / "x", 300000, 6);
+  commit("second");
+  auto fast = diff_json({"HEAD^", "HEAD"});
+  auto full = json::parse(ok({"--json", "diff", "--full-compare", "HEAD^", "HEAD"}));
+  EXPECT_EQ(fast["bytes_changed"], full["bytes_changed"]);
+  EXPECT_EQ(fast["ranges"], full["ranges"]);
+  EXPECT_LT(fast["candidate_bytes"].get<uint64_t>(), full["candidate_bytes"].get<uint64_t>() / 10);
+  EXPECT_GT(fast["bytes_changed"].get<uint64_t>(), 1u << 20);
+}
+
+TEST_F(DiffCommand, DiffsBetweenCommitsCommitAndLiveAndAcrossAReset) {
+  // Given a second commit, then diff FROM TO names both messages; after reset --hard to the
+  // first commit, HEAD against live is unchanged and the second commit is gone.
+  write_data(path_ / "more", 65536, 8);
+  commit("second");
+  auto r = ok({"diff", "HEAD^", "HEAD"});
+  EXPECT_EQ(lines_of(r).at(0).find("between \"base\" and \"second\"") != std::string::npos, true) << r;
+  EXPECT_EQ(file_lines(diff_json({base_}))["more"], "A 65536");
+  ok({"reset", "--hard", "HEAD^"});
+  EXPECT_TRUE(diff_json()["files"].empty());
+  auto gone = dvol({"diff", "HEAD~1"});
+  EXPECT_EQ(gone.status, 1);
+  EXPECT_EQ(gone.err_line(0).rfind("dvol: ", 0), 0u);
+}
+
+TEST_F(DiffCommand, BadReferencesAreRefused) {
+  for (std::string ref : {"HEAD~5", "zzzz", "abc", "ABCDEF"}) {
+    auto r = dvol({"diff", ref, "HEAD", "v"});
+    EXPECT_EQ(r.status, 1) << ref;
+    EXPECT_EQ(r.out, "") << ref;
+    EXPECT_EQ(r.err_line(0).rfind("dvol: ", 0), 0u) << ref << ": " << r.err;
+  }
+  EXPECT_EQ(held_root_of_pools(), "-");
+}
+
+TEST_F(DiffCommand, NoMetadataSnapshotOrTemporaryDeviceIsLeftAfterAnInterruptedDiff) {
+  // Given a slow full comparison, when it is interrupted with SIGINT, then it fails with
+  // "interrupted", the pool holds no metadata snapshot, and only the pool and the branch are live.
+  auto devices_before = dvol_dm_devices();
+  pid_t pid = ::fork();
+  if (pid == 0) {
+    ::execl(dvol_binary().c_str(), "dvol", "--root", root().c_str(), "diff", "--full-compare", "v", nullptr);
+    ::_exit(127);
+  }
+  ::usleep(1500 * 1000);
+  ::kill(pid, SIGINT);
+  int status = 0;
+  ::waitpid(pid, &status, 0);
+  EXPECT_TRUE(WIFEXITED(status));
+  EXPECT_EQ(held_root_of_pools(), "-");
+  EXPECT_EQ(dvol_dm_devices(), devices_before);
+  EXPECT_TRUE(diff_json()["files"].empty());  // and the next diff works
+}
+
+TEST_F(DiffCommand, XfsVolumesDiffToo) {
+  ok({"init", "x", "--fs", "xfs", "--size", "512M"});
+  auto p = mount("x");
+  write_data(p / "a", 65536, 1);
+  commit("xfs base", "x");
+  write_data(p / "b", 131072, 2);
+  ::sync();
+  auto j = json::parse(ok({"--json", "diff", "-v", "x"}));
+  auto files = file_lines(j);
+  EXPECT_EQ(files["b"], "A 131072");
+  EXPECT_EQ(files.size(), 1u);
+}
+
+TEST_F(DiffCommand, ReadingSwitchingAndCommittingCreateNoUncommittedChange) {
+  // Given a committed volume, when branches are switched back and forth and every file is
+  // read, then checkout -b is still allowed (no user-visible change exists).
+  ok({"checkout", "-b", "a"});
+  ok({"checkout", "master"});
+  files_in(path_);
+  commit("read only");
+  ok({"checkout", "a"});
+  ok({"checkout", "master"});
+  files_in(path_);
+  EXPECT_TRUE(diff_json()["files"].empty());
+  auto r = dvol({"checkout", "-b", "b"});
+  EXPECT_EQ(r.status, 0) << r.err;
+}
+
+TEST_F(DiffCommand, CheckoutRefusesUncommittedChangesUnlessForced) {
+  // Given a branch and an uncommitted change, when checkout runs, then it refuses with the
+  // cli.md message and nothing changes; with --force it switches and the change stays.
+  ok({"checkout", "-b", "other"});
+  ok({"checkout", "master"});
+  write_data(path_ / "draft", 4096, 11);
+  auto before = view("v");
+  auto r = dvol({"checkout", "other"});
+  EXPECT_EQ(r.status, 1);
+  EXPECT_EQ(r.err_line(0), "dvol: volume v has uncommitted changes. Please commit these before switching branches.");
+  EXPECT_EQ(view("v"), before);
+  auto b = dvol({"checkout", "-b", "third"});
+  EXPECT_EQ(b.status, 1);
+  EXPECT_NE(ok({"status"}).find("Uncommitted: yes"), std::string::npos);
+  ok({"checkout", "--force", "other"});
+  EXPECT_FALSE(fs::exists(path_ / "draft"));
+  ok({"checkout", "--force", "master"});
+  EXPECT_EQ(read_file(path_ / "draft"), data_for(4096, 11));
+}
+
+}  // namespace
+}  // namespace dvol::test
