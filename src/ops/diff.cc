@@ -69,7 +69,9 @@ Compared compare_thins(Volume& volume, uint32_t a, uint32_t b, bool files, bool 
     auto ring = io::IoUring::create(64);
     io::ReadSource sa{io::open_for_reading(da.path()), da.path()};
     io::ReadSource sb{io::open_for_reading(db.path()), db.path()};
-    out.blocks = io::compare_ranges(ring, sa, sb, candidates, {progress, cancelled});
+    // 64 reads of 256 KiB in flight: deep enough for the device, and at most 16 MiB of
+    // buffers whatever the volume size.
+    out.blocks = io::compare_ranges(ring, sa, sb, candidates, {progress, cancelled}, 256 << 10);
   }
   out.compare_ms = ms_since(t1);
   auto t2 = std::chrono::steady_clock::now();

@@ -124,6 +124,11 @@ TEST_F(Reboot, AfterEveryCommandBringsBackWhatItNeeds) {
   EXPECT_EQ(lines_of(ok({"log"})).at(1), "Author: Reboot Tester <reboot@example.com>");
   EXPECT_EQ(ok({"reset", "--hard", "HEAD"}), "Resetting db to latest commit... done.\n");
   EXPECT_EQ(read_file(path / "after-reboot.bin"), data_for(kFileBytes, 7));
+  // Rebooting, mounting, reading every file, committing and switching made no user-visible
+  // change: checkout -b needs no --force.
+  files_in(path);
+  auto b = dvol({"checkout", "-b", "after-reboot"});
+  EXPECT_EQ(b.status, 0) << b.err;
 
   EXPECT_EQ(json::parse(ok({"--json", "log", "other/vol"})).size(), 1u);
   // TearDown removes both volumes with `dvol rm -f` and checks nothing is left.
