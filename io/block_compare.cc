@@ -7,21 +7,6 @@
 
 namespace dvol::io {
 
-std::vector<ByteRange> merge_ranges(std::vector<ByteRange> ranges) {
-  std::sort(ranges.begin(), ranges.end(), [](const ByteRange& x, const ByteRange& y) { return x.offset < y.offset; });
-  std::vector<ByteRange> out;
-  for (const auto& r : ranges) {
-    if (r.length == 0) continue;
-    if (!out.empty() && out.back().offset + out.back().length >= r.offset) {
-      uint64_t end = std::max(out.back().offset + out.back().length, r.offset + r.length);
-      out.back().length = end - out.back().offset;
-    } else {
-      out.push_back(r);
-    }
-  }
-  return out;
-}
-
 CompareResult compare_ranges(IoUring& ring, ReadSource& a, ReadSource& b, const std::vector<ByteRange>& ranges,
                              const CompareHooks& hooks, size_t chunk) {
   for (const auto& r : ranges)

@@ -28,7 +28,4 @@ struct CompareHooks {
 CompareResult compare_ranges(IoUring& ring, ReadSource& a, ReadSource& b, const std::vector<ByteRange>& ranges,
                              const CompareHooks& hooks = {}, size_t chunk = 1 << 20);
 
-// Sorts and merges adjacent or overlapping ranges.
-std::vector<ByteRange> merge_ranges(std::vector<ByteRange> ranges);
-
 }  // namespace dvol::io

@@ -8,31 +8,18 @@ namespace dvol {
 
 namespace {
 
-std::vector<io::ByteRange> merged(std::vector<io::ByteRange> r) {
-  std::sort(r.begin(), r.end(), [](const io::ByteRange& a, const io::ByteRange& b) { return a.offset < b.offset; });
-  std::vector<io::ByteRange> out;
-  for (const auto& x : r) {
-    if (x.length == 0) continue;
-    if (!out.empty() && out.back().end() >= x.offset)
-      out.back().length = std::max(out.back().end(), x.end()) - out.back().offset;
-    else
-      out.push_back(x);
-  }
-  return out;
-}
-
 std::vector<io::ByteRange> extents_of_both(const io::FileInfo* a, const io::FileInfo* b) {
   std::vector<io::ByteRange> all;
   if (a) all.insert(all.end(), a->extents.begin(), a->extents.end());
   if (b) all.insert(all.end(), b->extents.begin(), b->extents.end());
-  return merged(std::move(all));
+  return io::merge_ranges(std::move(all));
 }
 
 }  // namespace
 
 uint64_t overlap_bytes(const std::vector<io::ByteRange>& ranges, const std::vector<io::ByteRange>& extents) {
   uint64_t total = 0;
-  for (const auto& e : merged(extents)) {
+  for (const auto& e : io::merge_ranges(extents)) {
     // First changed range that ends after the extent starts.
     auto it = std::upper_bound(ranges.begin(), ranges.end(), e.offset,
                                [](uint64_t off, const io::ByteRange& r) { return off < r.end(); });
@@ -82,7 +69,7 @@ FileReport classify_changes(const std::vector<io::ByteRange>& changed, const Sca
   }
   uint64_t total = 0;
   for (const auto& r : changed) total += r.length;
-  report.bookkeeping_bytes = total - overlap_bytes(changed, merged(std::move(reported_extents)));
+  report.bookkeeping_bytes = total - overlap_bytes(changed, io::merge_ranges(std::move(reported_extents)));
   return report;
 }
 
