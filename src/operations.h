@@ -79,7 +79,6 @@ void delete_branch(Host& host, const std::string& volume, const std::string& bra
 // ---- status ----
 struct StatusInfo {
   std::string volume;
-  bool current = false;
   std::string branch;
   std::optional<CommitRecord> head;
   std::string mountpoint;
