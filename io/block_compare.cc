@@ -56,14 +56,8 @@ CompareResult compare_ranges(IoUring& ring, ReadSource& a, ReadSource& b, const 
       free_pairs.push_back(p);
     }
     if (hooks.progress) hooks.progress(result.bytes_compared, total);
-    if (hooks.cancelled && hooks.cancelled()) {
-      // Let the reads in flight land in our buffers before they go.
-      while (queue.in_flight() > 0) {
-        done.clear();
-        queue.wait(done);
-      }
-      throw Error(Code::Cancelled, "interrupted");
-    }
+    // The queue's destructor lets the reads in flight land before the buffers go.
+    if (hooks.cancelled && hooks.cancelled()) throw Error(Code::Cancelled, "interrupted");
   }
   result.changed = merge_ranges(std::move(changed));
   return result;

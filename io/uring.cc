@@ -120,19 +120,23 @@ void UringQueue::wait(std::vector<uint64_t>& done) {
     io_uring_cq_advance(ring_.ring(), seen);
     for (unsigned idx : again) push(idx);
     if (failure) {
-      // Let what is still in flight land before the buffers go away with the caller.
-      while (in_flight_ > 0) {
-        io_uring_cqe* c;
-        if (io_uring_wait_cqe(ring_.ring(), &c) != 0) break;
-        unsigned idx = static_cast<unsigned>(io_uring_cqe_get_data64(c));
-        io_uring_cqe_seen(ring_.ring(), c);
-        if (slots_[idx].busy) {
-          slots_[idx].busy = false;
-          free_.push_back(idx);
-          --in_flight_;
-        }
-      }
+      drain();  // what is still in flight must land before the caller's buffers go
       throw sys_error("read", failure_path, failure);
+    }
+  }
+}
+
+void UringQueue::drain() noexcept {
+  while (in_flight_ > 0) {
+    io_uring_submit(ring_.ring());
+    io_uring_cqe* c;
+    if (io_uring_wait_cqe(ring_.ring(), &c) != 0) break;
+    unsigned idx = static_cast<unsigned>(io_uring_cqe_get_data64(c));
+    io_uring_cqe_seen(ring_.ring(), c);
+    if (idx < slots_.size() && slots_[idx].busy) {
+      slots_[idx].busy = false;
+      free_.push_back(idx);
+      --in_flight_;
     }
   }
 }
@@ -141,8 +145,8 @@ UringReader::UringReader(IoUring& ring, size_t chunk) : ring_(ring), chunk_(chun
 
 void UringReader::read(ReadSource& source, const std::vector<ByteRange>& ranges, const Consumer& consume) {
   auto todo = split_into_chunks(ranges, chunk_);
+  AlignedBuffers buffers(ring_.entries(), chunk_);  // before the queue: it outlives the reads
   UringQueue queue(ring_);
-  AlignedBuffers buffers(ring_.entries(), chunk_);
   std::vector<unsigned> free_buffers;
   for (unsigned i = 0; i < ring_.entries(); ++i) free_buffers.push_back(i);
   size_t next = 0;

@@ -60,10 +60,15 @@ class AlignedBuffers {
 // UringQueue: reads in flight on one ring, each identified by a caller's tag. Short reads are
 // continued and EAGAIN retried inside; if the kernel refuses O_DIRECT on a source (EINVAL),
 // that source is reopened buffered and the read retried. Errors throw dvol::Error at the
-// edge (wait()), with the source's path. Not thread-safe.
+// edge (wait()), with the source's path. The destructor waits for every read still in flight,
+// so the caller's buffers (declared before the queue) are never written after they are freed.
+// Not thread-safe.
 class UringQueue {
  public:
   explicit UringQueue(IoUring& ring);
+  ~UringQueue() { drain(); }
+  UringQueue(const UringQueue&) = delete;
+  UringQueue& operator=(const UringQueue&) = delete;
   bool full() const { return in_flight_ == slots_.size(); }
   unsigned in_flight() const { return in_flight_; }
   // Queues a read of `length` bytes at `offset` of `source` into `buf` (aligned, big enough).
@@ -71,6 +76,8 @@ class UringQueue {
   // Submits what is queued and waits until at least one read has completed entirely; appends
   // the tags of completed reads to `done`.
   void wait(std::vector<uint64_t>& done);
+  // Waits for every read in flight, discarding results (for error and cancellation paths).
+  void drain() noexcept;
 
  private:
   struct Slot {
