@@ -12,22 +12,27 @@ namespace dvol::cli {
 void register_checkout(CLI::App& command, Context& context) {
   auto create = std::make_shared<bool>(false);
   auto force = std::make_shared<bool>(false);
+  auto restart = std::make_shared<bool>(false);
   auto branch = std::make_shared<std::string>();
   auto volume = std::make_shared<std::optional<std::string>>();
   command.add_flag("-b", *create, "Create BRANCH from the HEAD commit and switch to it");
   command.add_flag("-f,--force", *force, "Switch even with uncommitted changes (they stay on their branch)");
+  add_restart_containers_flag(command, *restart);
   command.add_option("BRANCH", *branch, "Branch to switch to")->required();
   add_volume_argument(command, *volume);
-  command.callback([&context, create, force, branch, volume] {
+  command.callback([&context, create, force, restart, branch, volume] {
     auto& host = context.host();
-    auto r = checkout(host, resolve_volume(host, *volume), *branch, *create, *force);
+    auto r = checkout(host, resolve_volume(host, *volume), *branch, *create, *force,
+                      *restart ? ContainerPolicy::Restart : ContainerPolicy::Refuse);
     if (context.json)
-      *context.out << render::dump_json({{"volume", r.volume}, {"branch", r.branch}, {"created", r.created}});
+      *context.out << render::dump_json(
+          {{"volume", r.volume}, {"branch", r.branch}, {"created", r.created}, {"restarted", r.restarted}});
     else if (r.created)
       *context.out << "Switched to branch " << r.branch << " based from " << r.volume << " " << r.from_branch
                    << "@HEAD.\n";
     else
       *context.out << "Switched to branch " << r.branch << ".\n";
+    report_restarts(context, r.restarted, r.restart_failures);
   });
 }
 

@@ -43,20 +43,22 @@ void register_log(CLI::App& command, Context& context) {
 
 void register_reset(CLI::App& command, Context& context) {
   auto hard = std::make_shared<bool>(false);
+  auto restart = std::make_shared<bool>(false);
   auto ref = std::make_shared<std::string>();
   auto volume = std::make_shared<std::optional<std::string>>();
   command.add_flag("--hard", *hard, "Make the branch's data exactly that of REF (required)");
+  add_restart_containers_flag(command, *restart);
   command.add_option("REF", *ref, "Commit: HEAD, HEAD^, HEAD~N, an id or a prefix of 4+ characters")->required();
   add_volume_argument(command, *volume);
-  command.callback([&context, hard, ref, volume] {
+  command.callback([&context, hard, restart, ref, volume] {
     if (!*hard)
       throw Error(Code::InvalidArgument, "dvol reset only supports --hard")
           .with_hint("'dvol reset --hard REF' discards uncommitted changes and commits after REF");
     auto& host = context.host();
     auto name = resolve_volume(host, *volume);
-    auto r = reset_hard(host, name, *ref);
+    auto r = reset_hard(host, name, *ref, *restart ? ContainerPolicy::Restart : ContainerPolicy::Refuse);
     if (context.json) {
-      *context.out << render::dump_json({{"volume", r.volume}, {"commit", r.commit.id}});
+      *context.out << render::dump_json({{"volume", r.volume}, {"commit", r.commit.id}, {"restarted", r.restarted}});
     } else if (r.to_head) {
       *context.out << "Resetting " << r.volume << " to latest commit... done.\n";
     } else {
@@ -64,6 +66,7 @@ void register_reset(CLI::App& command, Context& context) {
       *context.out << "Resetting " << r.volume << " to commit " << short_id(r.commit.id) << " \"" << first_line
                    << "\"... done.\n";
     }
+    report_restarts(context, r.restarted, r.restart_failures);
   });
 }
 

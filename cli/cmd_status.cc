@@ -22,7 +22,7 @@ void register_status(CLI::App& command, Context& context) {
       nlohmann::json j{{"volume", s.volume}, {"branch", s.branch}, {"path", s.mountpoint}, {"fs", s.fs},
                        {"size_bytes", s.fs_size_bytes}, {"data_used_bytes", s.data_used_bytes},
                        {"data_total_bytes", s.data_total_bytes}, {"metadata_used_bytes", s.meta_used_bytes},
-                       {"metadata_total_bytes", s.meta_total_bytes}, {"containers", nlohmann::json::array()}};
+                       {"metadata_total_bytes", s.meta_total_bytes}, {"containers", s.containers}};
       j["head"] = s.head ? nlohmann::json(s.head->id) : nlohmann::json(nullptr);
       j["uncommitted_changes"] = s.uncommitted ? nlohmann::json(*s.uncommitted) : nlohmann::json(nullptr);
       *context.out << render::dump_json(j);
@@ -40,7 +40,7 @@ void register_status(CLI::App& command, Context& context) {
     if (s.uncommitted)
       out << "Uncommitted: " << (*s.uncommitted ? "yes (dvol diff -v shows them)" : "no") << "\n";
     out << "Path:        " << s.mountpoint << " (" << s.fs << ", " << format_size(s.fs_size_bytes) << ")\n";
-    out << "Containers:  (none)\n";
+    out << "Containers:  " << (s.containers.empty() ? "(none)" : fmt::format("{}", fmt::join(s.containers, ", "))) << "\n";
     if (s.pool_active) {
       out << fmt::format("Pool data:   {} used of {}\n", format_size(s.data_used_bytes), format_size(s.data_total_bytes));
       out << fmt::format("Pool meta:   {} used of {}\n", format_size(s.meta_used_bytes), format_size(s.meta_total_bytes));

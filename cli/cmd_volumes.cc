@@ -37,7 +37,7 @@ void register_list(CLI::App& command, Context& context) {
   command.callback([&context] {
     std::vector<render::VolumeRow> rows;
     for (auto& v : list_volumes(context.host()))
-      rows.push_back({v.name, v.size_bytes, v.branches, v.branch, {}, v.current});
+      rows.push_back({v.name, v.size_bytes, v.branches, v.branch, v.containers, v.current});
     *context.out << (context.json ? render::dump_json(render::volume_list_json(rows)) : render::render_volume_list(rows));
   });
 }

@@ -5,6 +5,7 @@
 
 #include <optional>
 #include <string>
+#include <vector>
 
 #include "cli/context.h"
 
@@ -27,7 +28,15 @@ void register_path(CLI::App& command, Context& context);
 void register_config(CLI::App& command, Context& context);
 void register_doctor(CLI::App& command, Context& context);
 
+void register_plugin(CLI::App& command, Context& context);
+
 // Adds the optional trailing VOLUME argument every volume command takes.
 void add_volume_argument(CLI::App& command, std::optional<std::string>& volume);
+
+// --restart-containers of checkout and reset, and what they print about it afterwards (a
+// container that could not be started again makes the command fail, after the switch).
+void add_restart_containers_flag(CLI::App& command, bool& restart);
+void report_restarts(Context& context, const std::vector<std::string>& restarted,
+                     const std::vector<std::string>& failures);
 
 }  // namespace dvol::cli

@@ -9,6 +9,7 @@
 #include <optional>
 #include <string>
 
+#include "plugin/docker_engine.h"
 #include "src/host.h"
 
 namespace dvol::cli {
@@ -28,12 +29,18 @@ struct Context {
     if (!host_) {
       control_ = kernel_control();
       host_ = std::make_unique<Host>(Host{root, *control_});
+      // The engine is asked only when an operation needs to know about containers.
+      if (!no_docker) {
+        docker_ = std::make_unique<plugin::DockerEngine>(plugin::docker_socket_path());
+        host_->containers = docker_.get();
+      }
     }
     return *host_;
   }
 
  private:
   std::unique_ptr<dm::Control> control_;
+  std::unique_ptr<plugin::DockerEngine> docker_;
   std::unique_ptr<Host> host_;
 };
 

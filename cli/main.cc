@@ -30,7 +30,7 @@ struct CommandEntry {
 // Every command, in the order `dvol --help` lists them.
 const CommandEntry kCommands[] = {
     {"init", "", "Create a volume with an empty master branch and make it current", register_init},
-    {"list", "ls", "List volumes: size on the host, branches, checked-out branch", register_list},
+    {"list", "ls", "List volumes: size on the host, branches, checked-out branch, containers", register_list},
     {"switch", "", "Make VOLUME the current volume", register_switch},
     {"commit", "", "Snapshot the checked-out branch (-m MESSAGE), or delete a commit (-d REF)", register_commit},
     {"log", "", "Show the history of the checked-out branch", register_log},
@@ -43,6 +43,7 @@ const CommandEntry kCommands[] = {
     {"status", "", "Show the volume's branch, HEAD, path and pool usage", register_status},
     {"path", "", "Print the host path where the checked-out branch is mounted", register_path},
     {"config", "", "Get or set user.name and user.email for commits", register_config},
+    {"plugin", "", "Serve the Docker volume plugin (docker run --volume-driver dvol)", register_plugin},
     {"doctor", "", "Check that this host has everything dvol needs", register_doctor},
 };
 

@@ -38,6 +38,8 @@ class Error : public std::runtime_error {
     hint_ = std::move(hint);
     return std::move(*this);
   }
+  // Adds a line to the hint of an error on its way up (e.g. what a cleanup could not do).
+  void append_hint(const std::string& line) { hint_ += (hint_.empty() ? "" : "\n") + line; }
 
  private:
   Code code_;

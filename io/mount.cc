@@ -5,6 +5,7 @@
 #include <cerrno>
 #include <cstdio>
 #include <cstring>
+#include <set>
 #include <sstream>
 
 #include "io/error.h"
@@ -55,9 +56,9 @@ struct MountEntry {
   fs::path point;
 };
 
-static std::vector<MountEntry> read_mounts() {
+static std::vector<MountEntry> read_mounts(const fs::path& mountinfo = "/proc/self/mountinfo") {
   std::vector<MountEntry> out;
-  auto text = read_small_file("/proc/self/mountinfo");
+  auto text = read_small_file(mountinfo);
   if (!text) return out;
   std::istringstream in(*text);
   std::string line;
@@ -77,6 +78,24 @@ std::string mounted_device(const fs::path& path) {
   for (auto& m : read_mounts())
     if (m.point == path) dev = m.dev;  // the last one is on top
   return dev;
+}
+
+std::map<std::string, size_t> other_namespace_mounts() {
+  std::map<std::string, size_t> out;
+  std::error_code ec;
+  auto own = fs::read_symlink("/proc/self/ns/mnt", ec);
+  std::set<fs::path> seen{own};
+  for (const auto& entry : fs::directory_iterator("/proc", ec)) {
+    auto pid = entry.path().filename().string();
+    if (pid.empty() || pid.find_first_not_of("0123456789") != std::string::npos) continue;
+    std::error_code gone;  // processes come and go while we look
+    auto ns = fs::read_symlink(entry.path() / "ns" / "mnt", gone);
+    if (gone || !seen.insert(ns).second) continue;
+    std::set<std::string> devices;
+    for (auto& m : read_mounts(entry.path() / "mountinfo")) devices.insert(m.dev);
+    for (const auto& dev : devices) ++out[dev];
+  }
+  return out;
 }
 
 std::vector<fs::path> mounts_under(const fs::path& prefix) {

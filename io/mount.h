@@ -3,6 +3,7 @@
 // mounted at its path after dvol exits); Mount is the guard for a temporary mount (a
 // read-only view of a commit): its destructor unmounts.
 #include <filesystem>
+#include <map>
 #include <string>
 #include <vector>
 
@@ -25,6 +26,10 @@ bool is_mountpoint(const std::filesystem::path& path);
 
 // The device number ("major:minor") mounted at `path`, if any.
 std::string mounted_device(const std::filesystem::path& path);
+
+// For each device number ("major:minor"), how many mount namespaces other than ours have it
+// mounted: containers hold a volume's filesystem through their own namespace, invisible in ours.
+std::map<std::string, size_t> other_namespace_mounts();
 
 // All mount points at or below `prefix`.
 std::vector<std::filesystem::path> mounts_under(const std::filesystem::path& prefix);

@@ -24,4 +24,13 @@ StateLock StateLock::acquire(const std::filesystem::path& file, std::chrono::mil
   }
 }
 
+std::optional<StateLock> StateLock::try_acquire(const std::filesystem::path& file) {
+  Fd fd = open_file(file, O_RDWR | O_CREAT, 0600);
+  while (::flock(fd.get(), LOCK_EX | LOCK_NB) != 0) {
+    if (errno == EWOULDBLOCK) return std::nullopt;
+    if (errno != EINTR) throw sys_error("lock", file.string(), errno);
+  }
+  return StateLock(std::move(fd));
+}
+
 }  // namespace dvol::io

@@ -4,6 +4,7 @@
 // The destructor unlocks (by closing the descriptor).
 #include <chrono>
 #include <filesystem>
+#include <optional>
 #include <string>
 
 #include "io/fd.h"
@@ -15,6 +16,8 @@ class StateLock {
   // Waits up to `wait` for the lock; then throws Unavailable with `busy_message`.
   [[nodiscard]] static StateLock acquire(const std::filesystem::path& file, std::chrono::milliseconds wait,
                                          const std::string& busy_message);
+  // The lock if it is free now, else nothing (for readers that can make do without it).
+  [[nodiscard]] static std::optional<StateLock> try_acquire(const std::filesystem::path& file);
   StateLock(StateLock&&) noexcept = default;
   StateLock& operator=(StateLock&&) noexcept = default;
 

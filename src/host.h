@@ -7,9 +7,12 @@
 
 namespace dvol {
 
+class ContainerEngine;
+
 struct Host {
   std::filesystem::path root;  // state root (--root, DVOL_ROOT, /var/lib/dvol)
   dm::Control& dm;
+  ContainerEngine* containers = nullptr;  // none: no container is ever in the way (--no-docker)
 };
 
 // Throws PermissionDenied ("dvol <command> needs root ...") unless running as root.

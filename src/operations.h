@@ -3,10 +3,12 @@
 // before it changes anything (a refused command changes nothing), takes the locks it needs,
 // and returns a typed result for the CLI or the plugin to render. Errors are dvol::Error.
 #include <cstdint>
+#include <map>
 #include <optional>
 #include <string>
 #include <vector>
 
+#include "src/containers.h"
 #include "src/host.h"
 #include "src/records.h"
 
@@ -17,6 +19,7 @@ struct InitRequest {
   std::string volume;
   uint64_t size_bytes = 10ull << 30;
   std::string fs = "ext4";
+  bool make_current = true;  // the plugin creates volumes without changing the user's current one
 };
 // Creates the volume (pool, master branch, empty filesystem, mounted) and makes it current.
 void init_volume(Host& host, const InitRequest& request);
@@ -28,9 +31,18 @@ struct VolumeSummary {
   std::string branch;       // checked out
   bool current = false;
   std::string mountpoint;
+  std::vector<std::string> containers;  // running containers that use it (filled by list_volumes)
+  std::optional<CommitRecord> head;     // of the checked-out branch
+  std::string fs;
+  uint64_t fs_size_bytes = 0;
 };
 // Every volume, sorted by name. Does not need root (sizes then come from the last change).
 std::vector<VolumeSummary> list_volumes(Host& host);
+// True if the volume exists; throws InvalidArgument for a name dvol would refuse.
+bool volume_exists(Host& host, const std::string& volume);
+// Per volume whose checked-out branch is mounted, how many other mount namespaces (containers)
+// hold its filesystem now. The plugin rebuilds its mount counts from this at start-up.
+std::map<std::string, size_t> volume_holders(Host& host);
 // One volume's summary (the plugin's Get).
 VolumeSummary describe_volume(Host& host, const std::string& volume);
 
@@ -38,7 +50,7 @@ VolumeSummary describe_volume(Host& host, const std::string& volume);
 std::string resolve_volume(Host& host, const std::optional<std::string>& given);
 void switch_volume(Host& host, const std::string& volume);
 
-// Destroys a volume and all its data.
+// Destroys a volume and all its data. Refuses while running containers use it.
 void remove_volume(Host& host, const std::string& volume);
 
 // The host path where the checked-out branch is mounted (mounting it if needed).
@@ -52,8 +64,11 @@ struct ResetResult {
   std::string volume;
   CommitRecord commit;
   bool to_head = false;
+  std::vector<std::string> restarted, restart_failures;  // containers (ContainerPolicy::Restart)
 };
-ResetResult reset_hard(Host& host, const std::string& volume, const std::string& ref);
+// Refuses while running containers use the volume, unless `containers` is Restart.
+ResetResult reset_hard(Host& host, const std::string& volume, const std::string& ref,
+                       ContainerPolicy containers = ContainerPolicy::Refuse);
 
 // Deletes one commit everywhere; returns its id.
 std::string delete_commit(Host& host, const std::string& volume, const std::string& ref);
@@ -64,10 +79,12 @@ struct CheckoutResult {
   std::string branch;
   std::string from_branch;
   bool created = false;
+  std::vector<std::string> restarted, restart_failures;  // containers (ContainerPolicy::Restart)
 };
-// Refuses (FailedPrecondition) when the checked-out branch has uncommitted changes, unless `force`.
+// Refuses (FailedPrecondition) when the checked-out branch has uncommitted changes, unless `force`,
+// and while running containers use the volume, unless `containers` is Restart.
 CheckoutResult checkout(Host& host, const std::string& volume, const std::string& branch, bool create,
-                        bool force = false);
+                        bool force = false, ContainerPolicy containers = ContainerPolicy::Refuse);
 
 struct BranchList {
   std::vector<std::string> names;  // sorted
@@ -88,6 +105,7 @@ struct StatusInfo {
   uint64_t fs_size_bytes = 0;
   std::string fs;
   std::optional<bool> uncommitted;  // known when run as root
+  std::vector<std::string> containers;  // running containers that use it
 };
 StatusInfo status(Host& host, const std::string& volume);
 

@@ -72,6 +72,8 @@ io::StateLock Volume::lock() {
                                 "volume " + name_ + " is busy: another dvol command is working on it; try again");
 }
 
+std::optional<io::StateLock> Volume::try_lock() { return io::StateLock::try_acquire(paths_.lock); }
+
 dm::ThinPoolTable Volume::pool_table(const std::string& meta_dev, const std::string& data_dev) {
   auto r = store_->volume();
   dm::ThinPoolTable t;

@@ -45,6 +45,8 @@ class Volume {
   // Takes the volume's lock for a mutating command: waits a few seconds for another dvol,
   // then throws Unavailable naming the volume.
   [[nodiscard]] io::StateLock lock();
+  // The lock if no other command holds it now (readers that can fall back to stored figures).
+  [[nodiscard]] std::optional<io::StateLock> try_lock();
 
   // Brings everything up: loop devices and pool, recovery of a half-done operation, the
   // checked-out branch's thin device, mounted at paths().mount. Idempotent.

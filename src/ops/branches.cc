@@ -4,6 +4,7 @@
 #include "src/printable.h"
 #include "src/history.h"
 #include "src/names.h"
+#include "src/ops/around_containers.h"
 #include "src/operations.h"
 #include "src/pool_transaction.h"
 #include "src/volume.h"
@@ -26,17 +27,15 @@ void refuse_uncommitted_changes(Volume& volume) {
       .with_hint("changed: " + listed + "\nor give --force: the changes stay on their branch");
 }
 
-}  // namespace
-
-CheckoutResult checkout(Host& host, const std::string& name, const std::string& branch_name, bool create,
-                        bool force) {
+CheckoutResult checkout_locked(Host& host, const std::string& name, const std::string& branch_name, bool create,
+                               bool force, ContainerPolicy policy, StoppedContainers& containers) {
   validate_branch_name(branch_name);
   require_root("checkout");  // before reading state: as another user the state is unreadable
   auto volume = Volume::open(host, name);
   auto lock = volume.lock();
   auto& store = volume.store();
   auto current = store.branch(store.volume().checked_out).value();
-  CheckoutResult result{volume.name(), branch_name, current.name, create};
+  CheckoutResult result{volume.name(), branch_name, current.name, create, {}, {}};
 
   if (create) {
     if (store.branch(branch_name))
@@ -47,6 +46,7 @@ CheckoutResult checkout(Host& host, const std::string& name, const std::string& 
     auto head = store.commit(*current.head).value();
     volume.activate();
     if (!force) refuse_uncommitted_changes(volume);
+    containers.stop_users(host.containers, volume.name(), policy, "switching branches");
     PoolTransaction tx(volume, "checkout-b", 1, {});
     tx.begin();
     uint32_t fresh = tx.created()[0];
@@ -67,6 +67,7 @@ CheckoutResult checkout(Host& host, const std::string& name, const std::string& 
   volume.activate();
   if (target->name == current.name) return result;
   if (!force) refuse_uncommitted_changes(volume);
+  containers.stop_users(host.containers, volume.name(), policy, "switching branches");
   // No pool change: the store is updated only once the new branch is mounted, so a crash in
   // between leaves the old branch checked out, and activation mounts it again.
   volume.unmount_branch(current.thin_id);
@@ -78,6 +79,15 @@ CheckoutResult checkout(Host& host, const std::string& name, const std::string& 
   }
   store.set_checked_out(branch_name);
   return result;
+}
+
+}  // namespace
+
+CheckoutResult checkout(Host& host, const std::string& name, const std::string& branch_name, bool create,
+                        bool force, ContainerPolicy policy) {
+  return around_containers<CheckoutResult>([&](StoppedContainers& containers) {
+    return checkout_locked(host, name, branch_name, create, force, policy, containers);
+  });
 }
 
 BranchList list_branches(Host& host, const std::string& name) {

@@ -7,6 +7,7 @@
 #include "src/commit_date.h"
 #include "src/commit_id.h"
 #include "src/history.h"
+#include "src/ops/around_containers.h"
 #include "src/operations.h"
 #include "src/pool_transaction.h"
 #include "src/ref.h"
@@ -56,7 +57,10 @@ std::vector<CommitRecord> log(Host& host, const std::string& name) {
   return volume.store().history(volume.record().checked_out);
 }
 
-ResetResult reset_hard(Host& host, const std::string& name, const std::string& ref_text) {
+namespace {
+
+ResetResult reset_locked(Host& host, const std::string& name, const std::string& ref_text, ContainerPolicy policy,
+                         StoppedContainers& containers) {
   auto ref = parse_ref(ref_text);
   require_root("reset");
   auto volume = Volume::open(host, name);
@@ -79,6 +83,7 @@ ResetResult reset_hard(Host& host, const std::string& name, const std::string& r
     doomed.push_back(store.commit(h)->thin_id);
   }
   volume.activate();
+  containers.stop_users(host.containers, volume.name(), policy, "resetting");
 
   PoolTransaction tx(volume, "reset", 1, doomed);
   tx.begin();
@@ -97,6 +102,14 @@ ResetResult reset_hard(Host& host, const std::string& name, const std::string& r
   result.commit = target;
   result.to_head = ref.kind == Ref::Kind::Head && ref.ancestors == 0;
   return result;
+}
+
+}  // namespace
+
+ResetResult reset_hard(Host& host, const std::string& name, const std::string& ref_text, ContainerPolicy policy) {
+  return around_containers<ResetResult>([&](StoppedContainers& containers) {
+    return reset_locked(host, name, ref_text, policy, containers);
+  });
 }
 
 std::string delete_commit(Host& host, const std::string& name, const std::string& ref_text) {

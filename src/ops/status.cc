@@ -34,6 +34,7 @@ StatusInfo status(Host& host, const std::string& name) {
     s.meta_total_bytes = ps.total_metadata_blocks * 4096;
     s.uncommitted = has_uncommitted_changes(volume);
   }
+  for (auto& c : containers_using(host.containers, s.volume)) s.containers.push_back(std::move(c.name));
   return s;
 }
 

@@ -7,6 +7,7 @@
 
 #include "io/error.h"
 #include "io/files.h"
+#include "io/mount.h"
 #include "io/state_lock.h"
 #include "src/commit_id.h"
 #include "src/names.h"
@@ -143,7 +144,7 @@ void init_volume(Host& host, const InitRequest& request) {
   }
   fs::rename(dir, final_paths.dir);
   cleanup.armed = false;
-  set_current(host, request.volume);
+  if (request.make_current || !fs::exists(current_volume_file(host.root))) set_current(host, request.volume);
   auto volume = Volume::open(host, request.volume);
   volume.activate();
   volume.record_usage();
@@ -158,16 +159,39 @@ VolumeSummary describe_volume(Host& host, const std::string& name) {
   s.branch = record.checked_out;
   s.current = current_volume(host) == record.name;
   s.mountpoint = volume.paths().mount.string();
+  s.fs = record.fs;
+  s.fs_size_bytes = record.size_bytes;
+  if (auto b = volume.store().branch(record.checked_out); b && b->head) s.head = volume.store().commit(*b->head);
   // Root asks the pool itself, activating it if needed (after a reboot nothing is active, and
-  // the figure of the last change misses what was written since); others get that figure.
+  // the figure of the last change misses what was written since); others, and anyone while
+  // another command works on the volume, get that figure. Never waits: the plugin's Get runs
+  // while a checkout holds the lock and stops the volume's containers.
+  s.size_bytes = record.used_bytes;
   if (::geteuid() == 0) {
-    auto lock = volume.lock();
-    volume.activate_pool();
-    s.size_bytes = volume.used_bytes();
-  } else {
-    s.size_bytes = record.used_bytes;
+    if (auto lock = volume.try_lock()) {
+      volume.activate_pool();
+      s.size_bytes = volume.used_bytes();
+    }
   }
   return s;
+}
+
+bool volume_exists(Host& host, const std::string& name) {
+  validate_volume_name(name);
+  return fs::exists(volume_paths(host.root, name).db);
+}
+
+std::map<std::string, size_t> volume_holders(Host& host) {
+  std::map<std::string, size_t> out;
+  auto elsewhere = io::other_namespace_mounts();
+  std::error_code ec;
+  for (const auto& entry : fs::directory_iterator(volumes_dir(host.root), ec)) {
+    auto name = volume_name_from_dir(entry.path().filename().string());
+    if (!name) continue;
+    auto dev = io::mounted_device(paths_in(entry.path()).mount);
+    if (auto it = elsewhere.find(dev); !dev.empty() && it != elsewhere.end()) out[*name] = it->second;
+  }
+  return out;
 }
 
 std::vector<VolumeSummary> list_volumes(Host& host) {
@@ -182,6 +206,13 @@ std::vector<VolumeSummary> list_volumes(Host& host) {
     out.push_back(describe_volume(host, *name));
   }
   std::sort(out.begin(), out.end(), [](const auto& a, const auto& b) { return a.name < b.name; });
+  if (host.containers && !out.empty()) {
+    auto running = host.containers->running();  // one question to the engine for all volumes
+    std::sort(running.begin(), running.end(), [](const auto& a, const auto& b) { return a.name < b.name; });
+    for (auto& v : out)
+      for (const auto& c : running)
+        if (std::find(c.volumes.begin(), c.volumes.end(), v.name) != c.volumes.end()) v.containers.push_back(c.name);
+  }
   return out;
 }
 
@@ -190,6 +221,10 @@ void remove_volume(Host& host, const std::string& name) {
   auto volume = Volume::open(host, name);
   auto root_lock = lock_root(host);
   auto lock = volume.lock();
+  auto users = containers_using(host.containers, volume.name());
+  if (!users.empty())
+    throw Error(Code::FailedPrecondition, "container " + users[0].name + " is using " + volume.name() +
+                                              ", please stop it before removing the volume.");
   auto uid = volume.record().uid;
   // Devices first: if a mount is busy this fails with nothing lost, the volume still whole.
   teardown_volume_devices(host, uid, volume.paths().dir);
