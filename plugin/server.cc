@@ -130,6 +130,7 @@ void serve(VolumeDriver& driver, const std::string& socket_path, std::ostream& l
     acceptor.bind(Local::endpoint(socket_path), ec);
     ::umask(old);
     if (ec) throw Error(Code::Unavailable, "cannot listen on " + socket_path + ": " + ec.message());
+    ::chmod(socket_path.c_str(), 0600);  // as systemd's socket unit makes it
     acceptor.listen();
   } else {
     acceptor.assign(Local(), 3);
