@@ -4,13 +4,50 @@
 #include <linux/fs.h>
 #include <sys/ioctl.h>
 #include <sys/stat.h>
+#include <sys/sysmacros.h>
+#include <unistd.h>
 
 #include <cerrno>
+#include <cstdio>
+#include <cstdlib>
+#include <filesystem>
+#include <optional>
 
 #include "io/error.h"
 #include "io/files.h"
 
 namespace dvol::io {
+
+namespace {
+
+namespace fs = std::filesystem;
+
+dev_t parse_major_minor(const std::string& mm) {
+  unsigned maj = 0, min = 0;
+  char extra = 0;
+  if (std::sscanf(mm.c_str(), "%u:%u%c", &maj, &min, &extra) != 2)
+    throw Error(Code::InvalidArgument, "'" + mm + "' is not a major:minor device number");
+  return makedev(maj, min);
+}
+
+bool is_node_of(const std::string& path, dev_t dev) {
+  struct stat st{};
+  return ::stat(path.c_str(), &st) == 0 && S_ISBLK(st.st_mode) && st.st_rdev == dev;
+}
+
+// The /dev node the kernel named for `mm`, if it exists (devtmpfs makes it without udev).
+std::optional<std::string> dev_node(const std::string& mm, dev_t dev) {
+  auto uevent = read_small_file("/sys/dev/block/" + mm + "/uevent");
+  if (!uevent) return std::nullopt;
+  auto pos = uevent->find("DEVNAME=");
+  if (pos == std::string::npos) return std::nullopt;
+  auto end = uevent->find('\n', pos);
+  std::string path = "/dev/" + uevent->substr(pos + 8, end == std::string::npos ? end : end - pos - 8);
+  if (!is_node_of(path, dev)) return std::nullopt;
+  return path;
+}
+
+}  // namespace
 
 uint64_t size_of(int fd, const std::string& path) {
   struct stat st{};
@@ -37,6 +74,34 @@ ReadHandle open_for_reading(const std::string& path, bool try_direct) {
   if (!h.fd.valid()) h.fd = open_file(path, O_RDONLY);
   h.size = size_of(h.fd.get(), path);
   return h;
+}
+
+ReadHandle open_device_for_reading(const std::string& major_minor, std::string* opened) {
+  dev_t dev = parse_major_minor(major_minor);
+  if (auto node = dev_node(major_minor, dev)) {
+    if (opened) *opened = *node;
+    return open_for_reading(*node);
+  }
+  // No /dev node (no devtmpfs, or a renamed node): make a private one, open it, remove it.
+  std::string dir_template = (fs::temp_directory_path() / "dvol-dev.XXXXXX").string();
+  if (!::mkdtemp(dir_template.data())) throw sys_error("create a directory like", dir_template, errno);
+  std::string node = dir_template + "/dev";
+  if (::mknod(node.c_str(), S_IFBLK | 0600, dev) != 0) {
+    int err = errno;
+    ::rmdir(dir_template.c_str());  // ignored: an empty directory in the temp dir is harmless
+    throw sys_error("create a device node for " + major_minor + " at", node, err);
+  }
+  try {
+    auto h = open_for_reading(node);
+    ::unlink(node.c_str());  // ignored: as above; the descriptor stays valid
+    ::rmdir(dir_template.c_str());
+    if (opened) *opened = major_minor;
+    return h;
+  } catch (...) {
+    ::unlink(node.c_str());
+    ::rmdir(dir_template.c_str());
+    throw;
+  }
 }
 
 }  // namespace dvol::io

@@ -17,6 +17,12 @@ struct ReadHandle {
 // to buffered reads instead of failing.
 [[nodiscard]] ReadHandle open_for_reading(const std::string& path, bool try_direct = true);
 
+// Opens the block device "major:minor" (as dm tables name devices) like open_for_reading: its
+// /dev node, found through sysfs, or where /dev lacks one, a node made in a private temporary
+// directory and removed again at once (the open descriptor keeps working). `opened`, if given,
+// receives the node's path (or major:minor). InvalidArgument for a malformed number.
+[[nodiscard]] ReadHandle open_device_for_reading(const std::string& major_minor, std::string* opened = nullptr);
+
 // Size in bytes of a block device or regular file.
 uint64_t size_of(int fd, const std::string& path);
 
