@@ -40,13 +40,13 @@ bool wider(const BtreeCursor::Item& x, const BtreeCursor::Item& y) {
   return y.hi && *x.hi > *y.hi;
 }
 
-}  // namespace
-
-std::vector<DeltaRange> thin_delta(ThinMetadata& md, ThinId left, ThinId right, DeltaStats* stats) {
+// Walks the two mapping trees together and calls `emit(key, kind, left_value, right_value)`
+// for every differing virtual block (the absent side's value is 0), almost in key order.
+template <typename Emit>
+DeltaStats walk(ThinMetadata& md, ThinId left, ThinId right, Emit&& emit) {
   uint64_t left_root = root_of(md, left), right_root = root_of(md, right);
   DeltaStats st;
   uint64_t reads_before = md.nodes_read();
-  std::vector<DeltaRange> out;
   BtreeCursor a(md, left_root), b(md, right_root);
   // Each side yields, in key order, leaf entries and unexpanded subtrees (with the key range
   // their parent gives them). Invariant: every key on either side below both current items'
@@ -65,20 +65,20 @@ std::vector<DeltaRange> thin_delta(ThinMetadata& md, ThinId left, ThinId right, 
         // Compare data blocks only: the time half of the value records when the block was
         // mapped, which says nothing about the contents.
         if (unpack_block_time(x.value).data_block != unpack_block_time(y.value).data_block)
-          add_block(out, x.key, DeltaKind::Different);
+          emit(x.key, DeltaKind::Different, x.value, y.value);
         a.next();
         b.next();
       } else if (x.key < y.key) {
-        add_block(out, x.key, DeltaKind::LeftOnly);
+        emit(x.key, DeltaKind::LeftOnly, x.value, 0);
         a.next();
       } else {
-        add_block(out, y.key, DeltaKind::RightOnly);
+        emit(y.key, DeltaKind::RightOnly, 0, y.value);
         b.next();
       }
     } else if (!x.subtree) {
       if (x.key < y.key) {
         ++st.entries_compared;
-        add_block(out, x.key, DeltaKind::LeftOnly);
+        emit(x.key, DeltaKind::LeftOnly, x.value, 0);
         a.next();
       } else {
         b.expand();
@@ -86,7 +86,7 @@ std::vector<DeltaRange> thin_delta(ThinMetadata& md, ThinId left, ThinId right, 
     } else if (!y.subtree) {
       if (y.key < x.key) {
         ++st.entries_compared;
-        add_block(out, y.key, DeltaKind::RightOnly);
+        emit(y.key, DeltaKind::RightOnly, 0, y.value);
         b.next();
       } else {
         a.expand();
@@ -98,11 +98,54 @@ std::vector<DeltaRange> thin_delta(ThinMetadata& md, ThinId left, ThinId right, 
     }
   }
   // Whatever one side has left, the other lacks.
-  for (; a.to_entry(); a.next(), ++st.entries_compared) add_block(out, a.item().key, DeltaKind::LeftOnly);
-  for (; b.to_entry(); b.next(), ++st.entries_compared) add_block(out, b.item().key, DeltaKind::RightOnly);
+  for (; a.to_entry(); a.next(), ++st.entries_compared) emit(a.item().key, DeltaKind::LeftOnly, a.item().value, 0);
+  for (; b.to_entry(); b.next(), ++st.entries_compared) emit(b.item().key, DeltaKind::RightOnly, 0, b.item().value);
   st.nodes_read = md.nodes_read() - reads_before;
+  return st;
+}
+
+// Whether `next` continues `last`: the following virtual block, of the same kind, with each
+// mapped side's data block following too.
+bool continues(const MappedDelta& last, const MappedDelta& next) {
+  auto follows = [&](const std::optional<uint64_t>& l, const std::optional<uint64_t>& n) {
+    return l.has_value() == n.has_value() && (!l || *l + last.length == *n);
+  };
+  return last.begin + last.length == next.begin && follows(last.left_data, next.left_data) &&
+         follows(last.right_data, next.right_data);
+}
+
+}  // namespace
+
+std::vector<DeltaRange> thin_delta(ThinMetadata& md, ThinId left, ThinId right, DeltaStats* stats) {
+  std::vector<DeltaRange> out;
+  auto st = walk(md, left, right, [&](uint64_t key, DeltaKind kind, uint64_t, uint64_t) { add_block(out, key, kind); });
   if (stats) *stats = st;
   return normalise(std::move(out));
+}
+
+std::vector<MappedDelta> thin_delta_mapped(ThinMetadata& md, ThinId left, ThinId right, DeltaStats* stats) {
+  std::vector<MappedDelta> blocks;
+  auto data_of = [](uint64_t v) -> std::optional<uint64_t> { return unpack_block_time(v).data_block; };
+  auto st = walk(md, left, right, [&](uint64_t key, DeltaKind kind, uint64_t l, uint64_t r) {
+    MappedDelta m{key, 1, std::nullopt, std::nullopt};
+    if (kind != DeltaKind::RightOnly) m.left_data = data_of(l);
+    if (kind != DeltaKind::LeftOnly) m.right_data = data_of(r);
+    if (!blocks.empty() && continues(blocks.back(), m))
+      ++blocks.back().length;
+    else
+      blocks.push_back(m);
+  });
+  if (stats) *stats = st;
+  // The walk emits blocks almost in order: sort, then merge what now touches.
+  std::sort(blocks.begin(), blocks.end(), [](const MappedDelta& x, const MappedDelta& y) { return x.begin < y.begin; });
+  std::vector<MappedDelta> out;
+  for (const auto& m : blocks) {
+    if (!out.empty() && continues(out.back(), m))
+      out.back().length += m.length;
+    else
+      out.push_back(m);
+  }
+  return out;
 }
 
 std::vector<BlockRange> mapped_ranges(ThinMetadata& md, ThinId thin) {

@@ -8,6 +8,7 @@
 // and skipping, without reading, every subtree whose root block is the same on both sides
 // visits only the changed paths: O(changed leaves * depth) nodes.
 #include <cstdint>
+#include <optional>
 #include <vector>
 
 #include "dm/thin_metadata.h"
@@ -45,6 +46,21 @@ struct DeltaStats {
 // kind merged. Blocks mapped to the same data block on both sides never appear (whatever their
 // mapping time). Throws NotFound if either device is not in the pool, Corruption for bad metadata.
 std::vector<DeltaRange> thin_delta(ThinMetadata& metadata, ThinId left, ThinId right, DeltaStats* stats = nullptr);
+
+// A run of differing virtual blocks with where their data lives: the pool data blocks of each
+// side (nullopt where that side is unmapped, i.e. reads as zeros). Each mapped side's data
+// blocks are contiguous across the run.
+struct MappedDelta {
+  uint64_t begin = 0;  // virtual, in pool data blocks
+  uint64_t length = 0;
+  std::optional<uint64_t> left_data, right_data;  // first data block of each side
+  friend bool operator==(const MappedDelta&, const MappedDelta&) = default;
+};
+
+// The blocks of thin_delta() with their data blocks, sorted by begin, runs merged only where
+// both sides stay contiguous; what reading the changes from the pool's data device needs.
+std::vector<MappedDelta> thin_delta_mapped(ThinMetadata& metadata, ThinId left, ThinId right,
+                                           DeltaStats* stats = nullptr);
 
 // Every mapped virtual block of `thin`, as sorted merged ranges. Throws like thin_delta.
 std::vector<BlockRange> mapped_ranges(ThinMetadata& metadata, ThinId thin);

@@ -196,6 +196,28 @@ std::vector<DeltaRange> expected_delta(const Map& l, const Map& r) {
 
 uint64_t mapping(uint64_t data_block, uint32_t time = 0) { return data_block << 24 | time; }
 
+// The brute-force mapped delta: each differing block with its data blocks, runs merged while
+// both sides stay contiguous.
+std::vector<MappedDelta> expected_mapped(const Map& l, const Map& r) {
+  std::vector<MappedDelta> out;
+  for (const auto& d : expected_delta(l, r)) {
+    for (uint64_t k = d.begin; k < d.begin + d.length; ++k) {
+      MappedDelta m{k, 1, std::nullopt, std::nullopt};
+      if (l.count(k)) m.left_data = l.at(k) >> 24;
+      if (r.count(k)) m.right_data = r.at(k) >> 24;
+      auto follows = [&](const std::optional<uint64_t>& a, const std::optional<uint64_t>& b) {
+        return a.has_value() == b.has_value() && (!a || *a + out.back().length == *b);
+      };
+      if (!out.empty() && out.back().begin + out.back().length == k && follows(out.back().left_data, m.left_data) &&
+          follows(out.back().right_data, m.right_data))
+        ++out.back().length;
+      else
+        out.push_back(m);
+    }
+  }
+  return out;
+}
+
 Map dense(uint64_t n, uint64_t data_base) {
   Map m;
   for (uint64_t k = 0; k < n; ++k) m[k] = mapping(data_base + k);
@@ -314,6 +336,21 @@ TEST(ThinDelta, MergesAdjacentBlocksOfOneKindAndIgnoresMappingTime) {
   EXPECT_EQ(thin_delta(md, ThinId(0), ThinId(1)), expected_delta(l, r));
 }
 
+TEST(ThinDeltaMapped, GivesEachSidesDataBlocksAndSplitsRunsWhereTheyJump) {
+  // Given blocks 0-3 remapped to data 100-103 except block 2 (to 200), block 5 on the left
+  // only and 6-7 on the right only, then the runs carry each side's first data block and are
+  // split wherever a side's data blocks stop following each other.
+  Map l = dense(6, 0), r = dense(5, 0);
+  r[0] = mapping(100), r[1] = mapping(101), r[2] = mapping(200), r[3] = mapping(103);
+  r[6] = mapping(50), r[7] = mapping(51);
+  Builder b;
+  b.pool({b.tree(l, 4), b.tree(r, 5)});
+  ThinMetadata md(b.src, 0);
+  std::vector<MappedDelta> want{{0, 2, 0, 100}, {2, 1, 2, 200}, {3, 1, 3, 103},
+                                {5, 1, 5, std::nullopt}, {6, 2, std::nullopt, 50}};
+  EXPECT_EQ(thin_delta_mapped(md, ThinId(0), ThinId(1)), want);
+}
+
 TEST(ThinDelta, MatchesBruteForceOnRandomSharedAndUnsharedTrees) {
   // Given random devices and snapshots changed by copy-on-write, and the same maps rebuilt as
   // unshared trees of other shapes with loose separators, then every delta equals the brute
@@ -341,6 +378,8 @@ TEST(ThinDelta, MatchesBruteForceOnRandomSharedAndUnsharedTrees) {
     EXPECT_EQ(thin_delta(md, ThinId(0), ThinId(1)), want) << "round " << round;
     EXPECT_EQ(thin_delta(md, ThinId(0), ThinId(2)), want) << "round " << round;
     EXPECT_EQ(thin_delta(md, ThinId(2), ThinId(1)), std::vector<DeltaRange>{}) << "round " << round;
+    EXPECT_EQ(thin_delta_mapped(md, ThinId(0), ThinId(1)), expected_mapped(l, r)) << "round " << round;
+    EXPECT_EQ(thin_delta_mapped(md, ThinId(2), ThinId(0)), expected_mapped(r, l)) << "round " << round;
   }
 }
 
