@@ -24,6 +24,7 @@ void PoolTransaction::commit(const std::function<void(MetadataStore&)>& apply) {
   auto& store = volume_.store();
   // Crash after this message and before the store commits: recovery sees the intent not
   // committed and the pool at T+1, and rolls back to T.
+  txn_sent_ = true;  // before sending: a failed send may still have reached the pool
   volume_.pool().send(dm::SetTransactionId{txn_before_, txn_before_ + 1});
   {
     auto txn = store.begin();
@@ -48,12 +49,15 @@ void PoolTransaction::roll_back() noexcept {
       volume_.deactivate_thin(id);
       volume_.delete_thin(id, /*missing_ok=*/true);
     }
-    auto pool_txn = volume_.pool().status().transaction_id;
-    if (pool_txn != txn_before_) volume_.pool().send(dm::SetTransactionId{pool_txn, txn_before_});
+    // Only commit() moves the pool's transaction id (we hold the volume's lock).
+    if (txn_sent_) {
+      auto pool_txn = volume_.pool().status().transaction_id;
+      if (pool_txn != txn_before_) volume_.pool().send(dm::SetTransactionId{pool_txn, txn_before_});
+    }
     volume_.store().clear_intent();
     // Serve the checked-out branch again, as before the operation (a volume being created
     // has none yet).
-    if (volume_.store().branch(volume_.record().checked_out)) volume_.activate();
+    if (serve_branch_on_rollback_ && volume_.store().branch(volume_.record().checked_out)) volume_.activate();
   } catch (const std::exception& e) {
     // Recovery at the next command finishes the rollback from the intent.
     std::fprintf(stderr, "dvol: warning: could not fully undo the interrupted %s: %s\n", op_.c_str(), e.what());

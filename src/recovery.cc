@@ -17,11 +17,10 @@ void discard_thin(Volume& v, uint32_t id) {
 
 }  // namespace
 
-void recover(Volume& v) {
+void recover(Volume& v, uint64_t pool_txn) {
   auto& store = v.store();
   auto intent = store.intent();
   auto record = store.volume();
-  uint64_t pool_txn = v.pool().status().transaction_id;
   if (intent) {
     if (!intent->committed) {
       for (uint32_t id : intent->created) discard_thin(v, id);

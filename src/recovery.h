@@ -7,12 +7,15 @@
 //                            pool's transaction id back, clear the intent.
 //   intent committed      -> roll forward: remove and delete the thin ids it doomed, clear it.
 //   no intent             -> the pool's transaction id must equal the store's.
+#include <cstdint>
+
 namespace dvol {
 
 class Volume;
 
-// Runs with the volume's lock held and its pool live. What it repaired is returned as lines
-// for `dvol fsck`; an inconsistency it cannot repair throws Corruption.
-void recover(Volume& volume);
+// Runs with the volume's lock held and its pool live, whose transaction id the caller has just
+// read from the pool's status (passed in to spare a second status call). An inconsistency it
+// cannot repair throws Corruption.
+void recover(Volume& volume, uint64_t pool_transaction_id);
 
 }  // namespace dvol

@@ -106,7 +106,7 @@ void Volume::activate_pool() {
   if (status.failed || status.needs_check)
     throw Error(Code::Corruption, "the pool of volume " + name_ + " has failed and needs checking",
                 "pool " + pool_.name().str() + (status.needs_check ? ": needs_check" : ": Fail"));
-  recover(*this);
+  recover(*this, status.transaction_id);
 }
 
 void Volume::activate() {
