@@ -7,28 +7,34 @@
 
 namespace dvol {
 
-std::vector<io::ByteRange> candidate_ranges(Volume& volume, uint32_t thin_a, uint32_t thin_b) {
+uint64_t Candidates::bytes() const {
+  uint64_t n = 0;
+  for (const auto& p : pieces) n += p.length;
+  return n;
+}
+
+Candidates candidate_pieces(Volume& volume, uint32_t thin_a, uint32_t thin_b) {
   auto& pool = volume.pool();
-  auto metadata_dev = pool.table().metadata_dev;
+  auto table = pool.table();
   // The held snapshot freezes a consistent copy of the mappings while the pool stays live;
   // it is released when this scope ends, on every path.
   auto held = dm::HeldMetadataSnapshot::reserve(pool);
-  auto device = dm::MetadataDevice::open_major_minor(metadata_dev);
+  auto device = dm::MetadataDevice::open_major_minor(table.metadata_dev);
   dm::ThinMetadata metadata(device, held.root());
-  auto delta = dm::thin_delta(metadata, dm::ThinId(thin_a), dm::ThinId(thin_b));
+  auto delta = dm::thin_delta_mapped(metadata, dm::ThinId(thin_a), dm::ThinId(thin_b));
   held.release();
 
   const uint64_t block_bytes = metadata.data_block_size().bytes();
   const uint64_t size = volume.record().size_bytes;
-  std::vector<io::ByteRange> out;
+  Candidates out;
+  out.data_device = table.data_dev;
   for (const auto& d : delta) {
-    uint64_t begin = d.begin * block_bytes;
-    if (begin >= size) continue;
-    uint64_t length = std::min(d.length * block_bytes, size - begin);
-    if (!out.empty() && out.back().end() == begin)
-      out.back().length += length;
-    else
-      out.push_back({begin, length});
+    uint64_t at = d.begin * block_bytes;
+    if (at >= size) continue;
+    io::ComparePiece p{at, std::min(d.length * block_bytes, size - at), std::nullopt, std::nullopt};
+    if (d.left_data) p.a_offset = *d.left_data * block_bytes;
+    if (d.right_data) p.b_offset = *d.right_data * block_bytes;
+    out.pieces.push_back(p);
   }
   return out;
 }

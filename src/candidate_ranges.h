@@ -1,16 +1,28 @@
 #pragma once
-// Which byte ranges of two thin devices of a volume can differ, from the pool's metadata:
-// ranges mapped to the same data block on both sides are identical and never read.
+// What can differ between two thin devices of a volume, from the pool's metadata, and where
+// to read it: blocks mapped to the same data block on both sides are identical and never read;
+// the others are read straight from the pool's data device at the data blocks each side maps
+// (an unmapped side reads as zeros), so no thin device has to be made live to compare them.
 #include <cstdint>
+#include <string>
 #include <vector>
 
-#include "io/byte_range.h"
+#include "io/block_compare.h"
 
 namespace dvol {
 
 class Volume;
 
-// For a live pool. Holds the pool's metadata snapshot while reading, released on every path.
-std::vector<io::ByteRange> candidate_ranges(Volume& volume, uint32_t thin_a, uint32_t thin_b);
+struct Candidates {
+  // at: offset on the thin devices; a_offset/b_offset: offsets on the pool's data device.
+  std::vector<io::ComparePiece> pieces;
+  std::string data_device;  // "major:minor" of the pool's data device
+  uint64_t bytes() const;
+};
+
+// For a live pool, and thin devices that nothing writes to while the result is used (commits
+// and diff snapshots): their data blocks stay where the metadata says. Holds the pool's
+// metadata snapshot while reading, released on every path.
+Candidates candidate_pieces(Volume& volume, uint32_t thin_a, uint32_t thin_b);
 
 }  // namespace dvol
