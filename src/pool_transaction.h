@@ -9,9 +9,10 @@
 //
 // Before the commit point, leaving the scope (an error) rolls back: the created thin ids are
 // removed and deleted, the pool's transaction id restored (if it was moved), the intent
-// cleared, and the checked-out branch mounted again (unless leaves_branch_mounted()). At the commit point the pool's transaction id moves
-// T -> T+1, then one SQLite transaction applies the changes with T+1 and marks the intent
-// committed; after it the doomed thin ids are deleted (roll forward only).
+// cleared, and the checked-out branch mounted again (unless leaves_branch_mounted()). At the
+// commit point the pool's transaction id moves T -> T+1, then one SQLite transaction applies
+// the changes with T+1 and marks the intent committed; after it the doomed thin ids are
+// deleted (roll forward only).
 #include <cstdint>
 #include <functional>
 #include <string>
