@@ -59,6 +59,9 @@ HttpReply unix_http_request(const std::string& socket_path, const std::string& m
     if (code == asio::error::not_found || code == asio::error::connection_refused ||
         code == boost::system::errc::no_such_file_or_directory)
       throw HttpError{HttpFailure::NoServer, "nothing listens on " + socket_path};
+    // Not ours to use (a user outside the docker group): as good as no server for this user.
+    if (code == asio::error::access_denied || code == boost::system::errc::permission_denied)
+      throw HttpError{HttpFailure::NoServer, "no permission to connect to " + socket_path};
     if (code == beast::error::timeout)
       throw HttpError{HttpFailure::Timeout, socket_path + " did not answer in time"};
     throw HttpError{HttpFailure::Broken, socket_path + ": " + code.message()};

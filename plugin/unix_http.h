@@ -11,7 +11,7 @@ struct HttpReply {
   std::string body;
 };
 
-// Why a request got no reply at all.
+// Why a request got no reply at all. NoServer: no socket, nobody listening, or no permission.
 enum class HttpFailure { NoServer, Timeout, Broken };
 
 struct HttpError {

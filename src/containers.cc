@@ -28,11 +28,8 @@ void StoppedContainers::stop_users(ContainerEngine* engine, const std::string& v
     try {
       engine_->stop(c);
     } catch (const Error& e) {
-      auto outcome = restart();
-      std::string hint;
-      for (const auto& f : outcome.failures) hint += (hint.empty() ? "" : "\n") + f;
-      Error refused(Code::Unavailable, "could not stop container " + c.name + ": " + e.what() + "; nothing was changed");
-      if (!hint.empty()) refused.append_hint(hint);
+      Error refused(Code::Unavailable, "could not stop container " + c.name + ": " + e.message() + "; nothing was changed");
+      for (const auto& failure : restart().failures) refused.append_hint(failure);
       throw refused;
     }
     stopped_.push_back(c);

@@ -117,6 +117,15 @@ DoctorCheck check_docker() {
   return c;
 }
 
+DoctorCheck check_plugin() {
+  DoctorCheck c{"dvol Docker volume plugin", false, false, "", ""};
+  const std::string sock = "/run/docker/plugins/dvol.sock";
+  c.ok = ::access(sock.c_str(), F_OK) == 0;
+  c.detail = c.ok ? sock : sock + " not found: docker run --volume-driver dvol will not work (optional)";
+  if (!c.ok) c.fix = "sudo systemctl enable --now dvol-plugin.socket, or run 'sudo dvol plugin'";
+  return c;
+}
+
 }  // namespace
 
 std::vector<DoctorCheck> run_doctor(const std::filesystem::path& root) {
@@ -129,6 +138,7 @@ std::vector<DoctorCheck> run_doctor(const std::filesystem::path& root) {
       check_program("mkfs.xfs", "xfsprogs", false, "makes xfs branches (--fs xfs)"),
       check_free_space(root),
       check_docker(),
+      check_plugin(),
   };
 }
 

@@ -135,6 +135,23 @@ dvol plugin >/dev/null 2>"$DVOL_TEST_STATE/second.err"; rc=$?
 check "a second plugin on the same socket is refused" contains "$(cat "$DVOL_TEST_STATE/second.err")" "already serving"
 "$docker" rm -f c1 c2 >/dev/null
 
+# ---- Mount brings the branch back when it is not mounted (as after a reboot) ----
+section "mount after unmount"
+umount "$(dvol path web)"
+out=$(run --rm --volume-driver dvol -v web:/data dvol-test/busybox cat /data/greeting)
+check "Mount mounts the checked-out branch first when it is not mounted" equals "$out" hello
+
+# ---- systemd socket activation: the plugin serves the socket it is given ----
+section "socket activation"
+kill -TERM "$plugin_pid"; wait "$plugin_pid"
+# systemd-socket-activate passes no environment: the root goes as an option.
+systemd-socket-activate -l "$socket" "$dvol_bin" --root "$DVOL_ROOT" plugin >>"$plugin_log" 2>&1 &
+plugin_pid=$!
+for _ in $(seq 50); do [[ -S $socket ]] && break; sleep 0.1; done
+check "a socket-activated plugin answers" contains "$(plugin_call VolumeDriver.Get '{"Name":"web"}')" '"Branch":"master"'
+kill -TERM "$plugin_pid"; wait "$plugin_pid"
+start_plugin
+
 # ---- dvol rm, then docker run recreates the volume ----
 section "rm and recreate"
 dvol rm -f web >/dev/null
@@ -168,9 +185,11 @@ err=$(dvol checkout -b add-index pg 2>&1 >/dev/null)
 check "walkthrough: checkout -b refused while the database runs" contains "$err" "container db is using pg"
 check "walkthrough: checkout -b --restart-containers" dvol checkout -b add-index --restart-containers pg
 check "  ...the database is back" wait_db
-psql -c "create index users_name on users (name); delete from users where id > 15000; checkpoint;"
-dvol commit -m "index on name, fewer users" pg >/dev/null
+psql -c "create index users_name on users (name); delete from users where id > 15000;"
 check "  ...the index exists on add-index" equals "$(psql -c "select count(*) from pg_indexes where indexname = 'users_name'")" 1
+# Even a read can write (page pruning goes to the WAL): checkpoint, then commit, then switch.
+psql -c "checkpoint"
+dvol commit -m "index on name, fewer users" pg >/dev/null
 check "walkthrough: checkout master --restart-containers" dvol checkout master --restart-containers pg
 check "  ...the database is back" wait_db
 check "  ...the running database no longer has the index" \
