@@ -14,9 +14,9 @@
 //   [1] block number of the superblock (mod the number of blocks): 0, or a held root
 //   [2] 0, or 1 + a block whose read fails with Io
 //   [3] one more thin id to query, besides the first ones the pool lists
-// Seeds (valid synthetic pools with shared and unshared trees, as tests/unit/thin_metadata_test.cc
-// builds) are written by the target itself: DVOL_FUZZ_WRITE_SEEDS=DIR fuzz_thin_metadata.
-// Past 400 lines because the seed builder lives here, next to the only code that uses it.
+// Seeds (valid synthetic pools with shared and unshared trees, built by
+// tests/support/synthetic_thin_metadata.h) are written by the target itself:
+// DVOL_FUZZ_WRITE_SEEDS=DIR fuzz_thin_metadata.
 #include <sys/mman.h>
 #include <unistd.h>
 
@@ -36,13 +36,17 @@
 #include "dm/thin_delta.h"
 #include "dm/thin_metadata.h"
 #include "io/error.h"
+#include "tests/support/synthetic_thin_metadata.h"
 
 namespace {
 
 using namespace dvol::dm;
 using dvol::Code;
-using Block = std::array<std::byte, kMetadataBlockSize>;
-using Map = std::map<uint64_t, uint64_t>;
+using dvol::testing::dense;
+using dvol::testing::mapping;
+using dvol::testing::seal;
+using Block = dvol::testing::MetadataBlock;
+using Map = dvol::testing::BlockMap;
 
 constexpr size_t kHeaderBytes = 4;
 constexpr size_t kMaxBlocks = 256;
@@ -50,14 +54,6 @@ constexpr size_t kMaxBlocks = 256;
 void check(bool ok) {
   if (!ok) std::abort();
 }
-
-void put32(Block& b, size_t off, uint32_t v) {
-  for (size_t i = 0; i < 4; ++i) b[off + i] = std::byte(v >> (8 * i));
-}
-void put64(Block& b, size_t off, uint64_t v) {
-  for (size_t i = 0; i < 8; ++i) b[off + i] = std::byte(v >> (8 * i));
-}
-void seal(Block& b, uint32_t xor_value) { put32(b, 0, metadata_checksum(std::span(b).subspan(4), xor_value)); }
 
 // In-memory metadata. A read outside it means the reader trusted a block number it should have
 // checked against nr_blocks(): abort.
@@ -235,137 +231,25 @@ int image_fd() {
 
 // ---- seeds: valid pools, built as the kernel lays them out ----
 
-struct Spec {
-  bool leaf = true;
-  std::vector<uint64_t> keys, values;
-};
-
-class SeedBuilder {
+// A synthetic pool cut into a fuzz input. Small nodes (max_entries 30, 15 for device details)
+// fit a 512-byte stride; 4096 gets the kernel's sizes.
+class SeedBuilder : public dvol::testing::SyntheticThinMetadata {
  public:
-  // Small nodes (max_entries 30, 15 for device details) fit a 512-byte stride; 4096 gets the
-  // kernel's sizes.
-  explicit SeedBuilder(size_t stride)
-      : stride_(stride), max8_(stride >= 4096 ? 252 : 30), max24_(stride >= 4096 ? 126 : 15) {
-    blocks_.resize(1);
-  }
-
-  uint64_t node(const Spec& s) {
-    uint64_t at = blocks_.size();
-    blocks_.emplace_back();
-    specs_[at] = s;
-    Block& b = blocks_.back();
-    b.fill(std::byte{0});
-    put32(b, 4, s.leaf ? 2 : 1);
-    put64(b, 8, at);
-    put32(b, 16, static_cast<uint32_t>(s.keys.size()));
-    put32(b, 20, max8_);
-    put32(b, 24, 8);
-    for (size_t i = 0; i < s.keys.size(); ++i) put64(b, 32 + 8 * i, s.keys[i]);
-    for (size_t i = 0; i < s.values.size(); ++i) put64(b, 32 + 8 * max8_ + 8 * i, s.values[i]);
-    return at;
-  }
-
-  uint64_t tree(const Map& m, size_t fanout) {
-    if (m.empty()) return node(Spec{});
-    std::vector<std::pair<uint64_t, uint64_t>> level;  // (lowest key, block)
-    Spec leaf;
-    for (auto it = m.begin(); it != m.end(); ++it) {
-      leaf.keys.push_back(it->first);
-      leaf.values.push_back(it->second);
-      if (leaf.keys.size() == fanout || std::next(it) == m.end()) {
-        level.emplace_back(leaf.keys.front(), node(leaf));
-        leaf = Spec{};
-      }
-    }
-    while (level.size() > 1) {
-      std::vector<std::pair<uint64_t, uint64_t>> up;
-      Spec in{false, {}, {}};
-      for (size_t i = 0; i < level.size(); ++i) {
-        in.keys.push_back(level[i].first);
-        in.values.push_back(level[i].second);
-        if (in.keys.size() == fanout || i + 1 == level.size()) {
-          up.emplace_back(in.keys.front(), node(in));
-          in = Spec{false, {}, {}};
-        }
-      }
-      level = std::move(up);
-    }
-    return level[0].second;
-  }
-
-  // Copy-on-write set of one key: new nodes along the path, every other subtree shared.
-  uint64_t cow_set(uint64_t root, uint64_t key, uint64_t value) {
-    Spec s = specs_.at(root);
-    auto it = std::upper_bound(s.keys.begin(), s.keys.end(), key);
-    size_t i = it == s.keys.begin() ? 0 : static_cast<size_t>(it - s.keys.begin()) - 1;
-    if (s.leaf) {
-      if (!s.keys.empty() && s.keys[i] == key) {
-        s.values[i] = value;
-      } else {
-        auto pos = std::lower_bound(s.keys.begin(), s.keys.end(), key) - s.keys.begin();
-        s.keys.insert(s.keys.begin() + pos, key);
-        s.values.insert(s.values.begin() + pos, value);
-      }
-    } else {
-      s.values[i] = cow_set(s.values[i], key, value);
-      s.keys[i] = std::min(s.keys[i], key);
-    }
-    return node(s);
-  }
-
-  // The top-level tree, the device details and the superblock at block 0.
-  void pool(const std::vector<uint64_t>& roots, size_t top_fanout) {
-    Map top;
-    for (size_t i = 0; i < roots.size(); ++i) top[i] = roots[i];
-    uint64_t top_root = tree(top, top_fanout);
-    uint64_t details = blocks_.size();
-    blocks_.emplace_back();
-    Block& d = blocks_.back();
-    d.fill(std::byte{0});
-    size_t n = std::min<size_t>(roots.size(), max24_);
-    put32(d, 4, 2);
-    put64(d, 8, details);
-    put32(d, 16, static_cast<uint32_t>(n));
-    put32(d, 20, max24_);
-    put32(d, 24, kDeviceDetailsSize);
-    for (size_t i = 0; i < n; ++i) {
-      put64(d, 32 + 8 * i, i);
-      put64(d, 32 + 8 * max24_ + 24 * i, 1000 + i);  // mapped_blocks
-      put64(d, 32 + 8 * max24_ + 24 * i + 8, 7);     // transaction_id
-    }
-    superblock(0, top_root, details);
-  }
-
-  void superblock(uint64_t at, uint64_t mapping_root, uint64_t details_root) {
-    if (at >= blocks_.size()) blocks_.resize(at + 1);
-    Block& b = blocks_[at];
-    b.fill(std::byte{0});
-    put64(b, 8, at);
-    put64(b, 32, kThinSuperblockMagic);
-    put32(b, 40, 2);
-    put32(b, 44, 3);  // time
-    put64(b, 48, 7);  // transaction id
-    put64(b, 320, mapping_root);
-    put64(b, 328, details_root);
-    put32(b, 336, 128);
-    put32(b, 340, 8);
-    put64(b, 344, blocks_.size());
-    sb_ = at;
-  }
-  uint64_t size() const { return blocks_.size(); }
+  explicit SeedBuilder(size_t stride) : SyntheticThinMetadata(stride >= 4096 ? 4096 : 512), stride_(stride) {}
 
   // The fuzz input: header, then each block (checksum sealed) cut to the stride.
-  std::string input(uint8_t flags, uint8_t extra_id) {
+  std::string input(uint8_t flags, uint8_t extra_id, uint64_t superblock = 0) {
     int shift = 0;
     while ((size_t{512} << shift) < stride_) ++shift;
     std::string out;
     out += static_cast<char>(flags | shift << 2);
-    out += static_cast<char>(sb_);
+    out += static_cast<char>(superblock);
     out += '\0';
     out += static_cast<char>(extra_id);
-    for (size_t i = 0; i < blocks_.size(); ++i) {
-      Block b = blocks_[i];
-      seal(b, i == sb_ ? kSuperblockCsumXor : kBtreeCsumXor);
+    for (uint64_t i = 0; i < size(); ++i) {
+      Block b{};
+      if (auto it = src.blocks.find(i); it != src.blocks.end()) b = it->second;
+      seal(b, i == superblock ? kSuperblockCsumXor : kBtreeCsumXor);
       out.append(reinterpret_cast<const char*>(b.data()), stride_);
     }
     return out;
@@ -373,19 +257,7 @@ class SeedBuilder {
 
  private:
   size_t stride_;
-  uint32_t max8_, max24_;
-  std::vector<Block> blocks_;
-  std::map<uint64_t, Spec> specs_;
-  uint64_t sb_ = 0;
 };
-
-uint64_t mapping(uint64_t data_block, uint32_t time = 0) { return data_block << 24 | time; }
-
-Map dense(uint64_t n, uint64_t base) {
-  Map m;
-  for (uint64_t k = 0; k < n; ++k) m[k] = mapping(base + k);
-  return m;
-}
 
 // Writes a seed after checking that it is valid metadata: every device listed, mapped and
 // compared with every other without an error (an error here escapes and stops the target).
@@ -424,7 +296,7 @@ void write_seeds(const std::string& dir) {
     // A held metadata snapshot: a second superblock at the last block, naming the same trees.
     uint64_t held = b.size();
     b.superblock(held, 2, 3);
-    write_seed(dir, "held-root", b.input(0, 0));
+    write_seed(dir, "held-root", b.input(0, 0, held));
   }
   {
     // Twelve devices in a three-level top-level tree, all sharing one mapping tree.

@@ -1,15 +1,15 @@
 // dvol's own reader of dm-thin metadata and the delta of two thin devices, on metadata built in
-// memory block by block (valid superblocks and btree nodes with the kernel's checksums), so
-// every shape, sharing pattern and corruption can be made on purpose. Past 400 lines because
-// the metadata builder lives here, with the only tests that use it.
+// memory block by block (tests/support/synthetic_thin_metadata.h: valid superblocks and btree
+// nodes with the kernel's checksums), so every shape, sharing pattern and corruption can be made
+// on purpose.
 #include <gtest/gtest.h>
 
-#include <cstring>
 #include <map>
 #include <random>
 
 #include "dm/thin_delta.h"
 #include "dm/thin_metadata.h"
+#include "tests/support/synthetic_thin_metadata.h"
 #include "tests/unit/expect_error.h"
 
 namespace dvol::dm {
@@ -23,158 +23,13 @@ void PrintTo(const DeltaRange& r, std::ostream* os) {
 
 namespace {
 
+using testing::dense;
+using testing::mapping;
+using testing::put32;
+using testing::put64;
 using testing::thrown_error;
-using Block = std::array<std::byte, kMetadataBlockSize>;
-using Map = std::map<uint64_t, uint64_t>;  // virtual block -> data block
-
-class FakeSource : public MetadataSource {
- public:
-  std::map<uint64_t, Block> blocks;
-  uint64_t size = 100000;
-  void read_block(uint64_t b, MetadataBlockSpan out) override {
-    auto it = blocks.find(b);
-    if (it == blocks.end()) std::memset(out.data(), 0, out.size());  // a never-written block reads as zeros
-    else std::memcpy(out.data(), it->second.data(), out.size());
-  }
-  uint64_t nr_blocks() const override { return size; }
-};
-
-void put32(Block& b, size_t off, uint32_t v) {
-  for (size_t i = 0; i < 4; ++i) b[off + i] = std::byte(v >> (8 * i));
-}
-void put64(Block& b, size_t off, uint64_t v) {
-  for (size_t i = 0; i < 8; ++i) b[off + i] = std::byte(v >> (8 * i));
-}
-
-// What a node holds, kept by the builder so it can copy-on-write like the kernel.
-struct Spec {
-  bool leaf = true;
-  std::vector<uint64_t> keys, values;
-  uint32_t value_size = 8;
-};
-
-// Writes metadata the way the kernel lays it out. Every write seals the block's checksum;
-// tests corrupt blocks afterwards through raw() and reseal() where a check beyond the checksum
-// is meant to fire.
-class Builder {
- public:
-  FakeSource src;
-  std::map<uint64_t, Spec> specs;
-  uint64_t next = 1;
-
-  Block& raw(uint64_t b) { return src.blocks[b]; }
-  void reseal_node(uint64_t b) { put32(raw(b), 0, metadata_checksum(std::span(raw(b)).subspan(4), kBtreeCsumXor)); }
-
-  uint64_t node(const Spec& s, std::optional<uint32_t> max_entries = {}) {
-    uint64_t at = next++;
-    specs[at] = s;
-    Block& b = raw(at);
-    b.fill(std::byte{0});
-    uint32_t max = max_entries.value_or((kMetadataBlockSize - 32) / (8 + s.value_size) / 3 * 3);
-    put32(b, 4, s.leaf ? 2 : 1);
-    put64(b, 8, at);
-    put32(b, 16, static_cast<uint32_t>(s.keys.size()));
-    put32(b, 20, max);
-    put32(b, 24, s.value_size);
-    for (size_t i = 0; i < s.keys.size(); ++i) put64(b, 32 + 8 * i, s.keys[i]);
-    if (s.value_size == 8)
-      for (size_t i = 0; i < s.values.size(); ++i) put64(b, 32 + 8 * max + 8 * i, s.values[i]);
-    reseal_node(at);
-    return at;
-  }
-
-  // A btree over `m` with `fanout` entries per node. With `loose`, separators are as low as
-  // the format allows (just above the previous child's last key), as the kernel leaves them
-  // after removals.
-  uint64_t tree(const Map& m, size_t fanout, bool loose = false) {
-    if (m.empty()) return node(Spec{true, {}, {}});
-    std::vector<std::pair<uint64_t, uint64_t>> level;  // (lowest key, block)
-    std::vector<uint64_t> last_keys;
-    Spec leaf;
-    for (auto it = m.begin(); it != m.end(); ++it) {
-      leaf.keys.push_back(it->first);
-      leaf.values.push_back(it->second);
-      if (leaf.keys.size() == fanout || std::next(it) == m.end()) {
-        level.emplace_back(leaf.keys.front(), node(leaf));
-        last_keys.push_back(leaf.keys.back());
-        leaf = Spec{};
-      }
-    }
-    while (level.size() > 1) {
-      std::vector<std::pair<uint64_t, uint64_t>> up;
-      std::vector<uint64_t> up_last;
-      Spec in{false, {}, {}};
-      for (size_t i = 0; i < level.size(); ++i) {
-        uint64_t key = level[i].first;
-        if (loose && i > 0) key = last_keys[i - 1] + 1;
-        in.keys.push_back(key);
-        in.values.push_back(level[i].second);
-        if (in.keys.size() == fanout || i + 1 == level.size()) {
-          up.emplace_back(in.keys.front(), node(in));
-          up_last.push_back(last_keys[i]);
-          in = Spec{false, {}, {}};
-        }
-      }
-      level = std::move(up);
-      last_keys = std::move(up_last);
-    }
-    return level[0].second;
-  }
-
-  // Copy-on-write set of one key, as the kernel's btree insert does: a new node on every level
-  // of the path, every other subtree shared with the old root.
-  uint64_t cow_set(uint64_t root, uint64_t key, uint64_t value) {
-    Spec s = specs.at(root);
-    auto it = std::upper_bound(s.keys.begin(), s.keys.end(), key);
-    size_t i = it == s.keys.begin() ? 0 : static_cast<size_t>(it - s.keys.begin()) - 1;
-    if (s.leaf) {
-      if (!s.keys.empty() && s.keys[i] == key) {
-        s.values[i] = value;
-      } else {
-        auto pos = std::lower_bound(s.keys.begin(), s.keys.end(), key) - s.keys.begin();
-        s.keys.insert(s.keys.begin() + pos, key);
-        s.values.insert(s.values.begin() + pos, value);
-      }
-    } else {
-      s.values[i] = cow_set(s.values[i], key, value);
-      s.keys[i] = std::min(s.keys[i], key);  // a new lowest key lowers the separator
-    }
-    return node(s);
-  }
-
-  // A pool whose thin device i has mapping root roots[i]; returns the superblock's block.
-  uint64_t pool(const std::vector<uint64_t>& roots, size_t top_fanout = 252) {
-    Map top, details;
-    for (size_t i = 0; i < roots.size(); ++i) top[i] = roots[i];
-    uint64_t top_root = tree(top, top_fanout);
-    // Details for the first 100 devices only: one leaf of 24-byte values holds 126.
-    Spec d{true, {}, {}, kDeviceDetailsSize};
-    for (size_t i = 0; i < std::min<size_t>(roots.size(), 100); ++i) d.keys.push_back(i);
-    uint64_t details_root = node(d);
-    for (size_t i = 0; i < d.keys.size(); ++i) put64(raw(details_root), 32 + 8 * 126 + 24 * i, 1000 + i);
-    reseal_node(details_root);
-    return superblock(0, top_root, details_root);
-  }
-
-  uint64_t superblock(uint64_t at, uint64_t mapping_root, uint64_t details_root) {
-    Block& b = raw(at);
-    b.fill(std::byte{0});
-    put64(b, 8, at);
-    put64(b, 32, kThinSuperblockMagic);
-    put32(b, 40, 2);
-    put64(b, 48, 7);
-    put64(b, 320, mapping_root);
-    put64(b, 328, details_root);
-    put32(b, 336, 128);
-    put32(b, 340, 8);
-    put64(b, 344, src.size);
-    reseal_superblock(at);
-    return at;
-  }
-  void reseal_superblock(uint64_t at) {
-    put32(raw(at), 0, metadata_checksum(std::span(raw(at)).subspan(4), kSuperblockCsumXor));
-  }
-};
+using Builder = testing::SyntheticThinMetadata;
+using Map = testing::BlockMap;  // virtual block -> data block
 
 // The delta by brute force, as the reference.
 std::vector<DeltaRange> expected_delta(const Map& l, const Map& r) {
@@ -193,8 +48,6 @@ std::vector<DeltaRange> expected_delta(const Map& l, const Map& r) {
   }
   return out;
 }
-
-uint64_t mapping(uint64_t data_block, uint32_t time = 0) { return data_block << 24 | time; }
 
 // The brute-force mapped delta: each differing block with its data blocks, runs merged while
 // both sides stay contiguous.
@@ -216,12 +69,6 @@ std::vector<MappedDelta> expected_mapped(const Map& l, const Map& r) {
     }
   }
   return out;
-}
-
-Map dense(uint64_t n, uint64_t data_base) {
-  Map m;
-  for (uint64_t k = 0; k < n; ++k) m[k] = mapping(data_base + k);
-  return m;
 }
 
 TEST(ThinMetadataChecksum, IsTheKernelsUninvertedCrc32c) {
