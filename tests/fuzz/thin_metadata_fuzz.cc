@@ -47,6 +47,8 @@ using dvol::testing::mapping;
 using dvol::testing::seal;
 using Block = dvol::testing::MetadataBlock;
 using Map = dvol::testing::BlockMap;
+using dvol::testing::brute_force_delta;
+using dvol::testing::brute_force_mapped;
 
 constexpr size_t kHeaderBytes = 4;
 constexpr size_t kMaxBlocks = 256;
@@ -100,46 +102,6 @@ std::optional<Map> full_mapping(ThinMetadata& md, ThinId id) {
   });
   if (!ok) return std::nullopt;
   return m;
-}
-
-std::vector<DeltaRange> brute_force_delta(const Map& l, const Map& r) {
-  std::map<uint64_t, DeltaKind> kinds;
-  for (auto [k, v] : l) {
-    auto it = r.find(k);
-    if (it == r.end()) kinds[k] = DeltaKind::LeftOnly;
-    else if (unpack_block_time(it->second).data_block != unpack_block_time(v).data_block)
-      kinds[k] = DeltaKind::Different;
-  }
-  for (auto [k, v] : r)
-    if (!l.count(k)) kinds[k] = DeltaKind::RightOnly;
-  std::vector<DeltaRange> out;
-  for (auto [k, kind] : kinds) {
-    if (!out.empty() && out.back().kind == kind && out.back().begin + out.back().length == k) ++out.back().length;
-    else out.push_back({k, 1, kind});
-  }
-  return out;
-}
-
-// thin_delta_mapped's result from the brute-force delta: runs split where either side's data
-// blocks stop being contiguous.
-std::vector<MappedDelta> brute_force_mapped(const Map& l, const Map& r) {
-  std::vector<MappedDelta> out;
-  for (const auto& d : brute_force_delta(l, r)) {
-    for (uint64_t k = d.begin; k < d.begin + d.length; ++k) {
-      MappedDelta m{k, 1, std::nullopt, std::nullopt};
-      if (l.count(k)) m.left_data = unpack_block_time(l.at(k)).data_block;
-      if (r.count(k)) m.right_data = unpack_block_time(r.at(k)).data_block;
-      auto follows = [&](const std::optional<uint64_t>& a, const std::optional<uint64_t>& b) {
-        return a.has_value() == b.has_value() && (!a || *a + out.back().length == *b);
-      };
-      if (!out.empty() && out.back().begin + out.back().length == k && follows(out.back().left_data, m.left_data) &&
-          follows(out.back().right_data, m.right_data))
-        ++out.back().length;
-      else
-        out.push_back(m);
-    }
-  }
-  return out;
 }
 
 void exercise(MetadataSource& source, uint64_t superblock, uint32_t extra_id) {

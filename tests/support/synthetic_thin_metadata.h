@@ -16,6 +16,7 @@
 #include <utility>
 #include <vector>
 
+#include "dm/thin_delta.h"
 #include "dm/thin_metadata.h"
 
 namespace dvol::testing {
@@ -203,5 +204,47 @@ class SyntheticThinMetadata {
  private:
   size_t node_bytes_;
 };
+
+// The delta of two mappings by brute force, the reference the reader's delta must equal:
+// keys on one side only, or mapped to different data blocks, merged into runs of one kind.
+inline std::vector<dm::DeltaRange> brute_force_delta(const BlockMap& l, const BlockMap& r) {
+  std::map<uint64_t, dm::DeltaKind> kinds;
+  for (auto [k, v] : l) {
+    auto it = r.find(k);
+    if (it == r.end()) kinds[k] = dm::DeltaKind::LeftOnly;
+    else if (dm::unpack_block_time(it->second).data_block != dm::unpack_block_time(v).data_block)
+      kinds[k] = dm::DeltaKind::Different;
+  }
+  for (auto [k, v] : r)
+    if (!l.count(k)) kinds[k] = dm::DeltaKind::RightOnly;
+  std::vector<dm::DeltaRange> out;
+  for (auto [k, kind] : kinds) {
+    if (!out.empty() && out.back().kind == kind && out.back().begin + out.back().length == k) ++out.back().length;
+    else out.push_back({k, 1, kind});
+  }
+  return out;
+}
+
+// thin_delta_mapped's reference: each differing block with its data blocks, runs merged while
+// both sides stay contiguous.
+inline std::vector<dm::MappedDelta> brute_force_mapped(const BlockMap& l, const BlockMap& r) {
+  std::vector<dm::MappedDelta> out;
+  for (const auto& d : brute_force_delta(l, r)) {
+    for (uint64_t k = d.begin; k < d.begin + d.length; ++k) {
+      dm::MappedDelta m{k, 1, std::nullopt, std::nullopt};
+      if (l.count(k)) m.left_data = dm::unpack_block_time(l.at(k)).data_block;
+      if (r.count(k)) m.right_data = dm::unpack_block_time(r.at(k)).data_block;
+      auto follows = [&](const std::optional<uint64_t>& a, const std::optional<uint64_t>& b) {
+        return a.has_value() == b.has_value() && (!a || *a + out.back().length == *b);
+      };
+      if (!out.empty() && out.back().begin + out.back().length == k && follows(out.back().left_data, m.left_data) &&
+          follows(out.back().right_data, m.right_data))
+        ++out.back().length;
+      else
+        out.push_back(m);
+    }
+  }
+  return out;
+}
 
 }  // namespace dvol::testing

@@ -30,46 +30,8 @@ using testing::put64;
 using testing::thrown_error;
 using Builder = testing::SyntheticThinMetadata;
 using Map = testing::BlockMap;  // virtual block -> data block
-
-// The delta by brute force, as the reference.
-std::vector<DeltaRange> expected_delta(const Map& l, const Map& r) {
-  std::map<uint64_t, DeltaKind> kinds;
-  for (auto [k, v] : l) {
-    auto it = r.find(k);
-    if (it == r.end()) kinds[k] = DeltaKind::LeftOnly;
-    else if (it->second >> 24 != v >> 24) kinds[k] = DeltaKind::Different;
-  }
-  for (auto [k, v] : r)
-    if (!l.count(k)) kinds[k] = DeltaKind::RightOnly;
-  std::vector<DeltaRange> out;
-  for (auto [k, kind] : kinds) {
-    if (!out.empty() && out.back().kind == kind && out.back().begin + out.back().length == k) ++out.back().length;
-    else out.push_back({k, 1, kind});
-  }
-  return out;
-}
-
-// The brute-force mapped delta: each differing block with its data blocks, runs merged while
-// both sides stay contiguous.
-std::vector<MappedDelta> expected_mapped(const Map& l, const Map& r) {
-  std::vector<MappedDelta> out;
-  for (const auto& d : expected_delta(l, r)) {
-    for (uint64_t k = d.begin; k < d.begin + d.length; ++k) {
-      MappedDelta m{k, 1, std::nullopt, std::nullopt};
-      if (l.count(k)) m.left_data = l.at(k) >> 24;
-      if (r.count(k)) m.right_data = r.at(k) >> 24;
-      auto follows = [&](const std::optional<uint64_t>& a, const std::optional<uint64_t>& b) {
-        return a.has_value() == b.has_value() && (!a || *a + out.back().length == *b);
-      };
-      if (!out.empty() && out.back().begin + out.back().length == k && follows(out.back().left_data, m.left_data) &&
-          follows(out.back().right_data, m.right_data))
-        ++out.back().length;
-      else
-        out.push_back(m);
-    }
-  }
-  return out;
-}
+using testing::brute_force_delta;
+using testing::brute_force_mapped;
 
 TEST(ThinMetadataChecksum, IsTheKernelsUninvertedCrc32c) {
   // Given the standard crc32c check string, then the kernel's form is the standard value
@@ -180,7 +142,7 @@ TEST(ThinDelta, MergesAdjacentBlocksOfOneKindAndIgnoresMappingTime) {
                                {30, 1, DeltaKind::LeftOnly},
                                {31, 1, DeltaKind::RightOnly}};
   EXPECT_EQ(thin_delta(md, ThinId(0), ThinId(1)), want);
-  EXPECT_EQ(thin_delta(md, ThinId(0), ThinId(1)), expected_delta(l, r));
+  EXPECT_EQ(thin_delta(md, ThinId(0), ThinId(1)), brute_force_delta(l, r));
 }
 
 TEST(ThinDeltaMapped, GivesEachSidesDataBlocksAndSplitsRunsWhereTheyJump) {
@@ -221,12 +183,12 @@ TEST(ThinDelta, MatchesBruteForceOnRandomSharedAndUnsharedTrees) {
     uint64_t unshared = b.tree(r, 3 + gen() % 30, true);
     b.pool({lroot, rroot, unshared});
     ThinMetadata md(b.src, 0);
-    auto want = expected_delta(l, r);
+    auto want = brute_force_delta(l, r);
     EXPECT_EQ(thin_delta(md, ThinId(0), ThinId(1)), want) << "round " << round;
     EXPECT_EQ(thin_delta(md, ThinId(0), ThinId(2)), want) << "round " << round;
     EXPECT_EQ(thin_delta(md, ThinId(2), ThinId(1)), std::vector<DeltaRange>{}) << "round " << round;
-    EXPECT_EQ(thin_delta_mapped(md, ThinId(0), ThinId(1)), expected_mapped(l, r)) << "round " << round;
-    EXPECT_EQ(thin_delta_mapped(md, ThinId(2), ThinId(0)), expected_mapped(r, l)) << "round " << round;
+    EXPECT_EQ(thin_delta_mapped(md, ThinId(0), ThinId(1)), brute_force_mapped(l, r)) << "round " << round;
+    EXPECT_EQ(thin_delta_mapped(md, ThinId(2), ThinId(0)), brute_force_mapped(r, l)) << "round " << round;
   }
 }
 
