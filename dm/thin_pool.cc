@@ -2,6 +2,7 @@
 
 #include <cstdio>
 
+#include "dm/suspended_device.h"
 #include "io/error.h"
 
 namespace dvol::dm {
@@ -26,6 +27,13 @@ void ThinPool::activate(const ThinPoolTable& table) {
 bool ThinPool::active() { return control_.info(name_).has_value(); }
 
 void ThinPool::deactivate() { control_.remove(name_); }
+
+void ThinPool::reload(const ThinPoolTable& table) {
+  // Load into the inactive slot first: a table the kernel refuses changes nothing.
+  control_.reload(name_, {table.line()});
+  auto suspended = SuspendedDevice::suspend(control_, name_);
+  suspended.resume();  // the resume swaps the loaded table in
+}
 
 ThinPoolStatus ThinPool::status() {
   auto lines = control_.status(name_);

@@ -24,6 +24,12 @@ class ThinPool {
   // Removes the pool device (its thin devices must be removed first). Absent is fine.
   void deactivate();
 
+  // Replaces the live table with `table` (a longer data device after it grew, or the same
+  // table to bring back a pool that went read-only): loads it, then suspends and resumes the
+  // pool, which makes it live (thin devices on the pool just wait for that instant). On an
+  // error before the resume the old table stays live; the pool is never left suspended.
+  void reload(const ThinPoolTable& table);
+
   ThinPoolStatus status();
   // The live table (for the metadata and data devices it names).
   ThinPoolTable table();

@@ -1,12 +1,14 @@
 #include "io/loop_device.h"
 
 #include <fcntl.h>
+#include <linux/fs.h>
 #include <linux/loop.h>
 #include <sys/ioctl.h>
 #include <sys/stat.h>
 #include <sys/sysmacros.h>
 
 #include <cerrno>
+#include <cstdio>
 #include <cstring>
 #include <string>
 
@@ -61,6 +63,28 @@ std::string AttachedLoop::major_minor() const {
 
 void AttachedLoop::refresh_capacity() {
   if (::ioctl(fd_.get(), LOOP_SET_CAPACITY, 0) != 0) throw sys_error("refresh the capacity of", device_, errno);
+}
+
+uint64_t refresh_loop_capacity(const std::string& major_minor) {
+  unsigned maj = 0, min = 0;
+  char tail = 0;
+  if (std::sscanf(major_minor.c_str(), "%u:%u%c", &maj, &min, &tail) != 2 || maj != 7)
+    throw Error(Code::Internal, "not a loop device: " + major_minor);
+  std::string dev = "/dev/loop" + std::to_string(min);
+  int fd = ::open(dev.c_str(), O_RDONLY | O_CLOEXEC);
+  if (fd < 0 && errno == ENOENT) {
+    ::mknod(dev.c_str(), S_IFBLK | 0660, makedev(maj, min));  // no devtmpfs node (minimal hosts)
+    fd = ::open(dev.c_str(), O_RDONLY | O_CLOEXEC);
+  }
+  if (fd < 0) throw sys_error("open", dev, errno);
+  Fd loop(fd);
+  struct stat st{};
+  if (::fstat(loop.get(), &st) != 0) throw sys_error("stat", dev, errno);
+  if (st.st_rdev != makedev(maj, min)) throw Error(Code::Internal, dev + " is not device " + major_minor);
+  if (::ioctl(loop.get(), LOOP_SET_CAPACITY, 0) != 0) throw sys_error("refresh the capacity of", dev, errno);
+  uint64_t bytes = 0;
+  if (::ioctl(loop.get(), BLKGETSIZE64, &bytes) != 0) throw sys_error("read the size of", dev, errno);
+  return bytes;
 }
 
 std::optional<std::string> find_loop_device(const fs::path& file) {

@@ -40,6 +40,11 @@ class AttachedLoop {
   dev_t rdev_ = 0;
 };
 
+// Makes the attached loop device `major_minor` ("7:3", as a dm table names it) take on its
+// backing file's current size after the file was grown (LOOP_SET_CAPACITY), and returns its
+// size in bytes. Works while a dm table holds the device. On error the size is unchanged.
+uint64_t refresh_loop_capacity(const std::string& major_minor);
+
 // The loop device (e.g. "/dev/loop3") that currently has `file` attached, if any.
 std::optional<std::string> find_loop_device(const std::filesystem::path& file);
 

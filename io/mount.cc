@@ -1,6 +1,7 @@
 #include "io/mount.h"
 
 #include <sys/mount.h>
+#include <sys/statvfs.h>
 
 #include <cerrno>
 #include <cstdio>
@@ -78,6 +79,13 @@ std::string mounted_device(const fs::path& path) {
   for (auto& m : read_mounts())
     if (m.point == path) dev = m.dev;  // the last one is on top
   return dev;
+}
+
+bool mount_stopped_writing(const fs::path& path) {
+  if (!is_mountpoint(path)) return false;
+  struct statvfs st{};
+  if (::statvfs(path.c_str(), &st) != 0) return true;  // EIO: a shut-down filesystem
+  return (st.f_flag & ST_RDONLY) != 0;
 }
 
 std::map<std::string, size_t> other_namespace_mounts() {

@@ -27,6 +27,11 @@ bool is_mountpoint(const std::filesystem::path& path);
 // The device number ("major:minor") mounted at `path`, if any.
 std::string mounted_device(const std::filesystem::path& path);
 
+// True if the filesystem mounted at `path` no longer takes writes: mounted read-only, or
+// turned read-only by the kernel after a write error (ext4 aborts its journal; a shut-down
+// xfs fails even statfs). Not mounted: false.
+bool mount_stopped_writing(const std::filesystem::path& path);
+
 // For each device number ("major:minor"), how many mount namespaces other than ours have it
 // mounted: containers hold a volume's filesystem through their own namespace, invisible in ours.
 std::map<std::string, size_t> other_namespace_mounts();

@@ -8,7 +8,9 @@
 #include "io/loop_device.h"
 #include "io/mount.h"
 #include "src/names.h"
+#include "src/pool_space.h"
 #include "src/recovery.h"
+#include "src/space_policy.h"
 
 namespace dvol {
 
@@ -25,19 +27,10 @@ void require_root(const char* command) {
     throw Error(Code::PermissionDenied, std::string("dvol ") + command + " needs root: run it with sudo");
 }
 
-uint64_t pool_data_bytes_for(uint64_t fs_size) {
-  // Room for the live data and as much again of changes kept by commits and branches; the
-  // file is sparse, so the host pays only for what is written.
-  return 2 * fs_size;
-}
+// Both sizes follow the policy in space_policy.h: the data file grows on demand from here.
+uint64_t pool_data_bytes_for(uint64_t fs_size) { return initial_data_bytes(fs_size); }
 
-uint64_t pool_meta_bytes_for(uint64_t data_bytes) {
-  // thin_metadata_size puts a 20 GiB pool with 10000 thin devices at ~49 MiB; 1/64 of the
-  // data (320 MiB there) leaves metadata far from running out first, which is the worse failure.
-  uint64_t bytes = std::max<uint64_t>(128ull << 20, data_bytes / 64);
-  bytes = std::min<uint64_t>(bytes, 15ull << 30);  // the kernel uses at most ~16 GiB
-  return bytes & ~((1ull << 20) - 1);
-}
+uint64_t pool_meta_bytes_for(uint64_t fs_size) { return metadata_bytes_for(fs_size); }
 
 Volume::Volume(Host& host, std::string name, VolumePaths paths, std::unique_ptr<MetadataStore> store)
     : host_(host),
@@ -89,24 +82,39 @@ dm::ThinPoolTable Volume::pool_table(const std::string& meta_dev, const std::str
 }
 
 void Volume::activate_pool() {
-  if (auto info = host_.dm.info(pool_.name())) {
-    if (info->uuid != pool_dm_uuid(uid_))
-      throw Error(Code::FailedPrecondition,
-                  "device " + pool_.name().str() + " exists but does not belong to volume " + name_,
-                  "uuid " + info->uuid);
-    if (info->suspended) host_.dm.resume(pool_.name());
-  } else {
-    // The loop guards close at the end of this block: the pool then holds the devices, and
-    // autoclear detaches them when the pool goes (or right away if creating it failed).
-    auto meta = io::AttachedLoop::attach(paths_.meta);
-    auto data = io::AttachedLoop::attach(paths_.data);
-    pool_.activate(pool_table(meta.major_minor(), data.major_minor()));
-  }
+  auto bring_up = [&] {
+    if (auto info = host_.dm.info(pool_.name())) {
+      if (info->uuid != pool_dm_uuid(uid_))
+        throw Error(Code::FailedPrecondition,
+                    "device " + pool_.name().str() + " exists but does not belong to volume " + name_,
+                    "uuid " + info->uuid);
+      if (info->suspended) host_.dm.resume(pool_.name());
+    } else {
+      // The loop guards close at the end of this block: the pool then holds the devices, and
+      // autoclear detaches them when the pool goes (or right away if creating it failed).
+      auto meta = io::AttachedLoop::attach(paths_.meta);
+      auto data = io::AttachedLoop::attach(paths_.data);
+      pool_.activate(pool_table(meta.major_minor(), data.major_minor()));
+    }
+  };
+  bring_up();
   auto status = pool_.status();
+  if (pool_needs_check(status)) {
+    // A metadata write failed (a full host filesystem, for one) and the pool stopped taking
+    // writes: check its metadata and bring it back, before recovery needs to send messages.
+    take_down_and_check(*this, status);
+    bring_up();
+    status = pool_.status();
+    if (status.mode == dm::PoolMode::ReadOnly && !status.needs_check)
+      throw Error(Code::Corruption, "the pool of volume " + name_ + " stays read-only after a clean metadata check",
+                  "pool " + pool_.name().str());
+  }
   if (status.failed || status.needs_check)
     throw Error(Code::Corruption, "the pool of volume " + name_ + " has failed and needs checking",
                 "pool " + pool_.name().str() + (status.needs_check ? ": needs_check" : ": Fail"));
   recover(*this, status.transaction_id);
+  // After recovery, which may have freed thin devices: grow only for what is really in use.
+  (void)ensure_pool_room(*this, pool_.status());
 }
 
 void Volume::activate() {
@@ -129,7 +137,15 @@ void Volume::mount_branch(uint32_t thin_id) {
   auto dev = activate_thin(thin_id);
   auto info = host_.dm.info(thin_dm_name(uid_, thin_id));
   auto mounted = io::mounted_device(paths_.mount);
-  if (info && mounted == info->major_minor()) return;
+  if (info && mounted == info->major_minor()) {
+    if (!io::mount_stopped_writing(paths_.mount)) return;
+    // A write error (a full host disk under the pool) made the filesystem stop writing:
+    // mount it again, which replays its journal, so the branch takes writes once space is
+    // back. Busy (a container uses it): throws Unavailable, and nothing has changed.
+    io::unmount(paths_.mount);
+    io::mount_filesystem(dev, paths_.mount, io::branch_mount_options(fs_));
+    return;
+  }
   if (!mounted.empty()) {
     // Another branch of ours is mounted (a crash between unmounting and switching): take it
     // down so that exactly the checked-out branch is served.

@@ -86,8 +86,10 @@ class Volume {
   dm::ThinPool pool_;
 };
 
-// The initial sizes of a new volume's pool files (sparse: they cost nothing until written).
+// The initial sizes of a new volume's pool files, for a filesystem of `fs_size` (see
+// space_policy.h: the data file is sparse and grows on demand; the metadata file is fully
+// allocated when the volume is made).
 uint64_t pool_data_bytes_for(uint64_t fs_size);
-uint64_t pool_meta_bytes_for(uint64_t data_bytes);
+uint64_t pool_meta_bytes_for(uint64_t fs_size);
 
 }  // namespace dvol

@@ -6,6 +6,7 @@
 #include "src/names.h"
 #include "src/ops/around_containers.h"
 #include "src/operations.h"
+#include "src/pool_space.h"
 #include "src/pool_transaction.h"
 #include "src/volume.h"
 
@@ -45,6 +46,7 @@ CheckoutResult checkout_locked(Host& host, const std::string& name, const std::s
       throw Error(Code::FailedPrecondition, "you must commit ('dvol commit') before you can branch ('dvol checkout -b')");
     auto head = store.commit(*current.head).value();
     volume.activate();
+    require_free_space(volume, "create branch " + branch_name);
     if (!force) refuse_uncommitted_changes(volume);
     containers.stop_users(host.containers, volume.name(), policy, "switching branches");
     PoolTransaction tx(volume, "checkout-b", 1, {});

@@ -9,6 +9,7 @@
 #include "src/history.h"
 #include "src/ops/around_containers.h"
 #include "src/operations.h"
+#include "src/pool_space.h"
 #include "src/pool_transaction.h"
 #include "src/ref.h"
 #include "src/user_config.h"
@@ -22,6 +23,7 @@ CommitRecord commit(Host& host, const std::string& name, const std::string& mess
   auto volume = Volume::open(host, name);
   auto lock = volume.lock();
   volume.activate();
+  require_free_space(volume, "commit");
   auto& store = volume.store();
   auto record = store.volume();
   auto branch = store.branch(record.checked_out).value();

@@ -2,8 +2,10 @@
 #include <unistd.h>
 
 #include "io/error.h"
+#include "io/file_space.h"
 #include "src/diff.h"
 #include "src/operations.h"
+#include "src/space_policy.h"
 #include "src/user_config.h"
 #include "src/volume.h"
 
@@ -32,7 +34,12 @@ StatusInfo status(Host& host, const std::string& name) {
     s.data_total_bytes = ps.total_data_blocks.value * block;
     s.meta_used_bytes = ps.used_metadata_blocks * 4096;
     s.meta_total_bytes = ps.total_metadata_blocks * 4096;
-    s.uncommitted = has_uncommitted_changes(volume);
+    if (ps.mode == dm::PoolMode::OutOfDataSpace || io::free_bytes(volume.paths().data) < kMinFreeBytes) {
+      // Out of space the check cannot work (it snapshots the live data, and the filesystem
+      // cannot flush to freeze): the status says what it knows, and the answer stays unknown.
+    } else {
+      s.uncommitted = has_uncommitted_changes(volume);
+    }
   }
   for (auto& c : containers_using(host.containers, s.volume)) s.containers.push_back(std::move(c.name));
   return s;

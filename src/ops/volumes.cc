@@ -6,6 +6,7 @@
 #include <chrono>
 
 #include "io/error.h"
+#include "io/file_space.h"
 #include "io/files.h"
 #include "io/mount.h"
 #include "io/state_lock.h"
@@ -124,11 +125,14 @@ void init_volume(Host& host, const InitRequest& request) {
   record.size_bytes = request.size_bytes;
   record.block_sectors = kBlockSectors;
   record.data_bytes = pool_data_bytes_for(request.size_bytes);
-  record.meta_bytes = pool_meta_bytes_for(record.data_bytes);
+  record.meta_bytes = pool_meta_bytes_for(request.size_bytes);
   record.checked_out = "master";
   record.created = static_cast<int64_t>(::time(nullptr));
   io::create_sparse_file(paths.data, record.data_bytes);
   io::create_sparse_file(paths.meta, record.meta_bytes);
+  // Every metadata block reserved on the host now: a metadata write that met a full host
+  // filesystem would turn the pool read-only (space_policy.h).
+  io::preallocate_file(paths.meta);
   (void)MetadataStore::create(paths.db, record);
 
   {
