@@ -27,6 +27,7 @@ void register_status(CLI::App& command, Context& context);
 void register_path(CLI::App& command, Context& context);
 void register_config(CLI::App& command, Context& context);
 void register_doctor(CLI::App& command, Context& context);
+void register_fsck(CLI::App& command, Context& context);
 
 void register_plugin(CLI::App& command, Context& context);
 

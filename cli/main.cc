@@ -44,6 +44,7 @@ const CommandEntry kCommands[] = {
     {"path", "", "Print the host path where the checked-out branch is mounted", register_path},
     {"config", "", "Get or set user.name and user.email for commits", register_config},
     {"plugin", "", "Serve the Docker volume plugin (docker run --volume-driver dvol)", register_plugin},
+    {"fsck", "", "Check volumes after a crash and repair what is safe to repair", register_fsck},
     {"doctor", "", "Check that this host has everything dvol needs", register_doctor},
 };
 

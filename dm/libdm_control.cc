@@ -12,6 +12,7 @@
 #include <cstring>
 #include <thread>
 
+#include "io/crash_point.h"
 #include "io/error.h"
 
 namespace dvol::dm {
@@ -143,6 +144,7 @@ std::map<std::string, std::string> LibDmControl::target_versions() {
 
 void LibDmControl::create(const DmName& name, const std::string& uuid, const std::vector<TableLine>& table,
                           bool read_only) {
+  io::crash_point("dm create");
   DmTask task(DM_DEVICE_CREATE, "create");
   task.set_name(name);
   if (!uuid.empty()) task.check(dm_task_set_uuid(task.get(), uuid.c_str()));
@@ -153,6 +155,7 @@ void LibDmControl::create(const DmName& name, const std::string& uuid, const std
 }
 
 void LibDmControl::reload(const DmName& name, const std::vector<TableLine>& table) {
+  io::crash_point("dm reload");
   DmTask task(DM_DEVICE_RELOAD, "load a table into");
   task.set_name(name);
   add_targets(task, table);
@@ -160,12 +163,14 @@ void LibDmControl::reload(const DmName& name, const std::vector<TableLine>& tabl
 }
 
 void LibDmControl::suspend(const DmName& name) {
+  io::crash_point("dm suspend");
   DmTask task(DM_DEVICE_SUSPEND, "suspend");
   task.set_name(name);
   task.run();
 }
 
 void LibDmControl::resume(const DmName& name) {
+  io::crash_point("dm resume");
   DmTask task(DM_DEVICE_RESUME, "resume");
   task.set_name(name);
   task.run();
@@ -174,6 +179,7 @@ void LibDmControl::resume(const DmName& name) {
 
 void LibDmControl::remove(const DmName& name) {
   if (!info(name)) return;
+  io::crash_point("dm remove");
   // A device that was just closed (e.g. unmounted) can be busy for a moment: retry briefly.
   for (int attempt = 0;; ++attempt) {
     try {
@@ -195,6 +201,7 @@ void LibDmControl::remove(const DmName& name) {
 }
 
 void LibDmControl::message(const DmName& name, const std::string& text) {
+  io::crash_point(("dm message " + text.substr(0, text.find(' '))).c_str());
   DmTask task(DM_DEVICE_TARGET_MSG, "send a message to");
   task.set_name(name);
   task.check(dm_task_set_sector(task.get(), 0));

@@ -5,6 +5,7 @@
 
 #include <cerrno>
 
+#include "io/crash_point.h"
 #include "io/error.h"
 
 namespace dvol::io {
@@ -48,6 +49,7 @@ static void write_all(int fd, const std::string& data, const std::string& what) 
 }
 
 void write_file_atomically(const std::filesystem::path& path, const std::string& contents) {
+  crash_point("write file");
   auto tmp = path;
   tmp += ".tmp";
   {
@@ -61,6 +63,7 @@ void write_file_atomically(const std::filesystem::path& path, const std::string&
 }
 
 void create_sparse_file(const std::filesystem::path& path, uint64_t bytes) {
+  crash_point("create file");
   Fd fd = open_file(path, O_WRONLY | O_CREAT | O_EXCL, 0600);
   if (::ftruncate(fd.get(), static_cast<off_t>(bytes)) != 0)
     throw sys_error("resize", path.string(), errno);

@@ -1,5 +1,6 @@
 #include "io/filesystem.h"
 
+#include "io/crash_point.h"
 #include "io/error.h"
 #include "io/run.h"
 
@@ -14,6 +15,7 @@ std::optional<FsType> parse_fs(std::string_view name) {
 }
 
 void make_filesystem(FsType type, const std::string& device) {
+  crash_point("mkfs");
   if (type == FsType::Ext4) {
     // 4 KiB blocks whatever the size (mke2fs picks 1 KiB for small filesystems), so that a
     // file block is one diff block.

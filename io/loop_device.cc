@@ -12,6 +12,7 @@
 #include <cstring>
 #include <string>
 
+#include "io/crash_point.h"
 #include "io/error.h"
 #include "io/files.h"
 
@@ -20,6 +21,7 @@ namespace dvol::io {
 namespace fs = std::filesystem;
 
 AttachedLoop AttachedLoop::attach(const fs::path& file) {
+  crash_point("loop attach");
   Fd backing = open_file(file, O_RDWR);
   int ctl = ::open("/dev/loop-control", O_RDWR | O_CLOEXEC);
   if (ctl < 0) {

@@ -9,6 +9,7 @@
 #include <set>
 #include <sstream>
 
+#include "io/crash_point.h"
 #include "io/error.h"
 #include "io/files.h"
 
@@ -17,6 +18,7 @@ namespace dvol::io {
 namespace fs = std::filesystem;
 
 void mount_filesystem(const std::string& device, const fs::path& target, const MountOptions& options) {
+  crash_point("mount");
   unsigned long flags = MS_NOSUID | MS_NODEV;
   if (options.read_only) flags |= MS_RDONLY;
   if (::mount(device.c_str(), target.c_str(), options.fstype.c_str(), flags,
@@ -29,6 +31,7 @@ void mount_filesystem(const std::string& device, const fs::path& target, const M
 }
 
 void unmount(const fs::path& target) {
+  crash_point("unmount");
   if (::umount2(target.c_str(), 0) == 0) return;
   int err = errno;
   if (err == EINVAL || err == ENOENT) return;  // not mounted: nothing to do

@@ -56,6 +56,23 @@ void remove_volume(Host& host, const std::string& volume);
 // The host path where the checked-out branch is mounted (mounting it if needed).
 std::string volume_path(Host& host, const std::string& volume);
 
+// ---- checking ----
+struct FsckReport {
+  std::string volume;
+  uint64_t transaction_id = 0;
+  size_t branches = 0, commits = 0, thin_devices = 0;
+  std::vector<std::string> repaired;  // what was repaired, one sentence each
+  std::vector<std::string> problems;  // what is wrong and was left alone
+};
+// Checks one volume after a crash or a surprise: finishes or rolls back an interrupted
+// operation (as every command does), releases a metadata snapshot left held, checks that the
+// pool's thin devices are exactly the branches' and commits' (deleting ones nothing uses,
+// once the pool's transaction id agrees with the metadata), mounts the checked-out branch,
+// and mounts every other branch and commit read-only to see that its filesystem mounts.
+FsckReport fsck_volume(Host& host, const std::string& volume);
+// Every volume, sorted by name, after sweeping away half-created and half-removed ones.
+std::vector<FsckReport> fsck_all(Host& host);
+
 // ---- commits ----
 CommitRecord commit(Host& host, const std::string& volume, const std::string& message);
 std::vector<CommitRecord> log(Host& host, const std::string& volume);

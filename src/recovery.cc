@@ -1,7 +1,5 @@
 #include "src/recovery.h"
 
-#include <cstdio>
-
 #include "io/error.h"
 #include "src/volume.h"
 
@@ -17,10 +15,16 @@ void discard_thin(Volume& v, uint32_t id) {
 
 }  // namespace
 
-void recover(Volume& v, uint64_t pool_txn) {
+std::vector<std::string> recover(Volume& v, const dm::ThinPoolStatus& pool_status) {
+  std::vector<std::string> repaired;
+  uint64_t pool_txn = pool_status.transaction_id;
   auto& store = v.store();
   auto intent = store.intent();
   auto record = store.volume();
+  if (pool_status.held_metadata_root) {
+    v.pool().send(dm::ReleaseMetadataSnap{});
+    repaired.push_back("released the pool's metadata snapshot that an interrupted diff held");
+  }
   if (intent) {
     if (!intent->committed) {
       for (uint32_t id : intent->created) discard_thin(v, id);
@@ -32,15 +36,15 @@ void recover(Volume& v, uint64_t pool_txn) {
     }
     store.clear_intent();
     pool_txn = v.pool().status().transaction_id;
-    if (std::getenv("DVOL_DEBUG"))
-      std::fprintf(stderr, "dvol: recovered volume %s from an interrupted %s (%s)\n", v.name().c_str(),
-                   intent->op.c_str(), intent->committed ? "rolled forward" : "rolled back");
+    repaired.push_back(intent->committed ? "finished an interrupted " + intent->op
+                                         : "rolled back an interrupted " + intent->op);
   }
   if (pool_txn != record.transaction_id)
     throw Error(Code::Corruption,
                 "the pool of volume " + v.name() + " does not match dvol's metadata",
                 "pool transaction id " + std::to_string(pool_txn) + ", metadata " +
                     std::to_string(record.transaction_id));
+  return repaired;
 }
 
 }  // namespace dvol

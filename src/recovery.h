@@ -7,15 +7,21 @@
 //                            pool's transaction id back, clear the intent.
 //   intent committed      -> roll forward: remove and delete the thin ids it doomed, clear it.
 //   no intent             -> the pool's transaction id must equal the store's.
-#include <cstdint>
+//
+// A metadata snapshot still held (a diff cut off by a crash: the pool keeps it across reboots)
+// is released; only dvol reserves them, and only under the volume's lock.
+#include <string>
+#include <vector>
+
+#include "dm/table.h"
 
 namespace dvol {
 
 class Volume;
 
-// Runs with the volume's lock held and its pool live, whose transaction id the caller has just
-// read from the pool's status (passed in to spare a second status call). An inconsistency it
-// cannot repair throws Corruption.
-void recover(Volume& volume, uint64_t pool_transaction_id);
+// Runs with the volume's lock held and its pool live, whose status the caller has just read
+// (passed in to spare a second status call). Returns what it repaired, one sentence each
+// (empty: nothing was left to repair). An inconsistency it cannot repair throws Corruption.
+std::vector<std::string> recover(Volume& volume, const dm::ThinPoolStatus& pool_status);
 
 }  // namespace dvol

@@ -3,6 +3,8 @@
 #include <cstdio>
 #include <utility>
 
+#include "io/crash_point.h"
+
 namespace dvol::sql {
 namespace {
 
@@ -138,6 +140,9 @@ bool Statement::step() {
 }
 
 void Statement::run() {
+  // A write outside a transaction commits on its own: a durable step of its own.
+  if (!sqlite3_stmt_readonly(stmt_) && sqlite3_get_autocommit(sqlite3_db_handle(stmt_)))
+    io::crash_point("sqlite write");
   while (step()) {
   }
 }
@@ -182,6 +187,7 @@ Transaction::~Transaction() {
 
 void Transaction::commit() {
   Db* db = std::exchange(db_, nullptr);
+  io::crash_point("sqlite commit");
   try {
     db->exec("COMMIT");
   } catch (...) {

@@ -112,7 +112,8 @@ void Volume::activate_pool() {
   if (status.failed || status.needs_check)
     throw Error(Code::Corruption, "the pool of volume " + name_ + " has failed and needs checking",
                 "pool " + pool_.name().str() + (status.needs_check ? ": needs_check" : ": Fail"));
-  recover(*this, status.transaction_id);
+  auto repaired = recover(*this, status);
+  recovered_.insert(recovered_.end(), repaired.begin(), repaired.end());
   // After recovery, which may have freed thin devices: grow only for what is really in use.
   (void)ensure_pool_room(*this, pool_.status());
 }

@@ -11,6 +11,7 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <vector>
 
 #include "dm/thin_pool.h"
 #include "io/filesystem.h"
@@ -53,6 +54,8 @@ class Volume {
   void activate();
   // Just the pool (and recovery).
   void activate_pool();
+  // What recovery repaired while activating (dvol fsck reports it).
+  const std::vector<std::string>& recovered() const { return recovered_; }
   bool pool_active() { return pool_.active(); }
 
   // Makes thin device `thin_id` live; returns its device node.
@@ -84,6 +87,7 @@ class Volume {
   std::string uid_;
   io::FsType fs_;
   dm::ThinPool pool_;
+  std::vector<std::string> recovered_;
 };
 
 // The initial sizes of a new volume's pool files, for a filesystem of `fs_size` (see

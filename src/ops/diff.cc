@@ -14,6 +14,7 @@
 #include "src/candidate_ranges.h"
 #include "src/history.h"
 #include "src/pool_transaction.h"
+#include "src/read_only_thin.h"
 #include "src/ref.h"
 #include "src/volume.h"
 
@@ -22,26 +23,6 @@ namespace dvol {
 namespace fs = std::filesystem;
 
 namespace {
-
-// A thin device made live read-only for the duration of a diff; the destructor removes it.
-class ReadOnlyThin {
- public:
-  ReadOnlyThin(Volume& volume, uint32_t id) : volume_(volume), id_(id), path_(volume.activate_thin(id, true)) {}
-  ~ReadOnlyThin() {
-    try {
-      volume_.deactivate_thin(id_);
-    } catch (const std::exception& e) {
-      std::fprintf(stderr, "dvol: warning: could not remove a temporary device: %s\n", e.what());
-    }
-  }
-  const std::string& path() const { return path_; }
-  uint32_t id() const { return id_; }
-
- private:
-  Volume& volume_;
-  uint32_t id_;
-  std::string path_;
-};
 
 double ms_since(std::chrono::steady_clock::time_point t) {
   return std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t).count();
