@@ -5,12 +5,14 @@
 #include <unistd.h>
 
 #include <cstring>
+#include <fstream>
 #include <random>
 
 #include "dm/suspended_device.h"
 #include "dm/thin_pool.h"
 #include "io/block_device.h"
 #include "io/error.h"
+#include "io/file_space.h"
 #include "io/files.h"
 #include "io/filesystem.h"
 #include "io/loop_device.h"
@@ -87,6 +89,44 @@ TEST(ThinPool, TableReadBackEqualsTableLoaded) {
   EXPECT_EQ(st.total_data_blocks.value, 512 * kMiB / (64 * 1024));
   EXPECT_EQ(st.used_data_blocks.value, 0u);
   EXPECT_FALSE(st.held_metadata_root.has_value());
+}
+
+TEST(ThinPool, GrowsWithItsDataFileWhileAThinDeviceIsMounted) {
+  // Given a 128 MiB pool on a sparse file with a mounted ext4 thin device holding a file, when
+  // the file is grown to 256 MiB, the loop device's capacity refreshed and the table reloaded
+  // with the new length, then the loop device and the pool report 256 MiB, the pool stays
+  // read-write, the mount keeps working and the file reads back unchanged.
+  test::Scratch s;
+  PoolOnLoops p(s, 128 * kMiB);
+  p.pool.send(dm::CreateThin{ThinId(1)});
+  auto dev = p.thin(ThinId(1), "grow", 64 * kMiB);
+  io::make_filesystem(io::FsType::Ext4, dev);
+  auto at = s.dir() / "mnt";
+  std::filesystem::create_directories(at);
+  auto mount = io::Mount::mount(dev, at, io::branch_mount_options(io::FsType::Ext4));
+  std::string data(4 * kMiB, 'x');
+  {
+    std::ofstream(at / "f", std::ios::binary) << data;
+  }
+  ::sync();
+
+  io::grow_file(s.dir() / "data.img", 256 * kMiB);
+  EXPECT_EQ(io::refresh_loop_capacity(p.table.data_dev), 256 * kMiB);
+  auto longer = p.pool.table();
+  longer.length = Sectors::from_bytes(256 * kMiB);
+  p.pool.reload(longer);
+  EXPECT_EQ(p.pool.table(), longer);
+  auto st = p.pool.status();
+  EXPECT_EQ(st.total_data_blocks.value, 256 * kMiB / (64 * 1024));
+  EXPECT_EQ(st.mode, dm::PoolMode::ReadWrite);
+  EXPECT_FALSE(s.control().info(p.pool.name())->suspended);
+  {
+    std::ifstream in(at / "f", std::ios::binary);
+    std::string back((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+    EXPECT_EQ(back, data);
+  }
+  EXPECT_FALSE(io::mount_stopped_writing(at));
+  mount.unmount();
 }
 
 TEST(ThinPool, ActivateRefusesADeviceWithAnotherTable) {
