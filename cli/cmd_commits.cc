@@ -1,4 +1,8 @@
 // Commit commands: commit (-m, -d), log, reset --hard.
+#include <cerrno>
+#include <cstring>
+#include <fstream>
+#include <istream>
 #include <ostream>
 
 #include "cli/commands.h"
@@ -6,26 +10,64 @@
 #include "cli/render/log.h"
 #include "src/error.h"
 #include "src/operations.h"
+#include "src/printable.h"
 #include "src/ref.h"
 
 namespace dvol::cli {
 
+namespace {
+
+// A message from -F is read whole into memory and stored in the metadata database: refuse
+// absurd ones (-F /dev/zero) instead of exhausting memory. -m is bounded by the kernel already
+// (128 KiB per argument).
+constexpr size_t kMaxMessageBytes = 16 << 20;
+
+// The message in `path` ("-": standard input), byte for byte.
+std::string read_message(Context& context, const std::string& path) {
+  std::ifstream file;
+  std::istream* in = context.in;
+  if (path != "-") {
+    file.open(path, std::ios::binary);
+    if (!file)
+      throw Error(Code::NotFound, "cannot read the commit message from " + printable(path) + ": " + std::strerror(errno));
+    in = &file;
+  }
+  std::string message;
+  char buf[65536];
+  while (*in) {
+    in->read(buf, sizeof buf);
+    message.append(buf, static_cast<size_t>(in->gcount()));
+    if (message.size() > kMaxMessageBytes)
+      throw Error(Code::InvalidArgument, "the commit message in " + printable(path) + " is longer than 16M");
+  }
+  if (in->bad()) throw Error(Code::Io, "cannot read the commit message from " + printable(path));
+  return message;
+}
+
+}  // namespace
+
 void register_commit(CLI::App& command, Context& context) {
   auto message = std::make_shared<std::optional<std::string>>();
+  auto file = std::make_shared<std::optional<std::string>>();
   auto remove = std::make_shared<std::optional<std::string>>();
   auto volume = std::make_shared<std::optional<std::string>>();
   auto* m = command.add_option("-m,--message", *message, "Commit message (stored byte for byte)");
   m->allow_extra_args(false);
+  auto* f = command.add_option("-F,--file", *file, "Take the commit message from FILE ('-': standard input)");
+  f->allow_extra_args(false);
+  f->excludes(m);
   auto* d = command.add_option("-d,--delete", *remove, "Delete commit REF to free its space");
   d->excludes(m);
+  d->excludes(f);
   add_volume_argument(command, *volume);
-  command.callback([&context, message, remove, volume] {
+  command.callback([&context, message, file, remove, volume] {
     auto& host = context.host();
     if (*remove) {
       auto id = delete_commit(host, resolve_volume(host, *volume), **remove);
       *context.out << (context.json ? render::dump_json({{"deleted", id}}) : "Deleted commit " + id + ".\n");
       return;
     }
+    if (*file) *message = read_message(context, **file);
     if (!*message || (*message)->empty()) throw Error(Code::InvalidArgument, "you must provide a commit message");
     auto c = commit(host, resolve_volume(host, *volume), **message);
     *context.out << (context.json ? render::dump_json(render::log_json({c})[0]) : c.id + "\n");

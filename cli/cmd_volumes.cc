@@ -36,9 +36,15 @@ void register_init(CLI::App& command, Context& context) {
 void register_list(CLI::App& command, Context& context) {
   command.callback([&context] {
     std::vector<render::VolumeRow> rows;
-    for (auto& v : list_volumes(context.host()))
+    std::vector<Error> unreadable;
+    for (auto& v : list_volumes(context.host(), &unreadable))
       rows.push_back({v.name, v.size_bytes, v.branches, v.branch, v.containers, v.current});
     *context.out << (context.json ? render::dump_json(render::volume_list_json(rows)) : render::render_volume_list(rows));
+    // The others are listed; then each volume that could not be read is an error (exit 1).
+    if (unreadable.empty()) return;
+    Error first = unreadable[0];
+    for (size_t i = 1; i < unreadable.size(); ++i) first.append_hint("dvol: " + unreadable[i].message());
+    throw first;
   });
 }
 

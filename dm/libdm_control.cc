@@ -150,7 +150,21 @@ void LibDmControl::create(const DmName& name, const std::string& uuid, const std
   if (!uuid.empty()) task.check(dm_task_set_uuid(task.get(), uuid.c_str()));
   if (read_only) task.check(dm_task_set_ro(task.get()));
   add_targets(task, table);
-  task.run();  // libdevmapper removes the half-made device itself if the load fails
+  try {
+    task.run();  // libdevmapper removes the half-made device itself if the load fails
+  } catch (const Error& e) {
+    // A target the kernel does not have (its module not loaded) fails as a bare EINVAL: say
+    // which one is missing and how to get it.
+    auto have = target_versions();
+    for (const auto& t : table) {
+      if (have.empty() || have.count(t.target)) continue;
+      std::string module = t.target == "thin" || t.target == "thin-pool" ? "dm-thin-pool" : "dm-" + t.target;
+      throw Error(Code::Unsupported, "the kernel has no device-mapper " + t.target + " target (module " + module + ")",
+                  e.detail())
+          .with_hint("load it with 'modprobe " + module + "' and try again; 'dvol doctor' checks what dvol needs");
+    }
+    throw;
+  }
   dm_task_update_nodes();
 }
 

@@ -37,7 +37,10 @@ struct VolumeSummary {
   uint64_t fs_size_bytes = 0;
 };
 // Every volume, sorted by name. Does not need root (sizes then come from the last change).
-std::vector<VolumeSummary> list_volumes(Host& host);
+// A volume that cannot be read (a damaged database, a missing pool file, no thin-pool support
+// in the kernel) is left out and its error added to `unreadable`, so that one broken volume
+// never hides the others.
+std::vector<VolumeSummary> list_volumes(Host& host, std::vector<Error>* unreadable = nullptr);
 // True if the volume exists; throws InvalidArgument for a name dvol would refuse.
 bool volume_exists(Host& host, const std::string& volume);
 // Per volume whose checked-out branch is mounted, how many other mount namespaces (containers)

@@ -142,9 +142,22 @@ MetadataStore MetadataStore::create(const std::filesystem::path& db, const Volum
 }
 
 MetadataStore MetadataStore::open(const std::filesystem::path& db) {
-  MetadataStore store(sql::Db::open(db, /*create=*/false));
+  try {
+    MetadataStore store(sql::Db::open(db, /*create=*/false));
+    store.check_schema();
+    return store;
+  } catch (const Error& e) {
+    if (e.code() != Code::Corruption) throw;
+    // Nothing else was read or touched: say so, and what the file is for.
+    throw Error(e).with_hint("dvol.db holds the volume's branches and commits: restore it from a backup. "
+                             "dvol has not touched the volume's data (data.img, meta.img).");
+  }
+}
+
+void MetadataStore::check_schema() {
+  const auto& db = db_.path();
   // The first read of the file: a file that is not SQLite fails here with SQLITE_NOTADB.
-  auto s = store.db_.prepare("PRAGMA user_version");
+  auto s = db_.prepare("PRAGMA user_version");
   int64_t version = s.step() ? s.int64(0) : 0;
   if (version > kStoreSchemaVersion) {
     throw Error(Code::Unsupported,
@@ -157,7 +170,14 @@ MetadataStore MetadataStore::open(const std::filesystem::path& db) {
     throw Error(Code::Corruption, "metadata database " + db.string() + " is damaged",
                 "schema version " + std::to_string(version) + " is not a dvol schema");
   }
-  return store;
+  // Another program's database that happens to carry our version number.
+  for (const char* table : {"volume", "commits", "branches", "intent"}) {
+    auto t = db_.prepare("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = ?");
+    t.bind(1, std::string_view(table));
+    if (!t.step())
+      throw Error(Code::Corruption, "metadata database " + db.string() + " is damaged",
+                  std::string("table ") + table + " is missing: not a dvol schema");
+  }
 }
 
 sql::Transaction MetadataStore::begin() { return sql::Transaction::begin(db_); }

@@ -77,6 +77,8 @@ class MetadataStore {
 
  private:
   explicit MetadataStore(sql::Db db) : db_(std::move(db)) {}
+  // Corruption unless the file is dvol's schema at kStoreSchemaVersion; Unsupported if newer.
+  void check_schema();
   void expect_changed(const std::string& what);
 
   sql::Db db_;

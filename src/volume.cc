@@ -47,7 +47,14 @@ Volume Volume::open(Host& host, const std::string& name) {
   std::error_code ec;
   bool exists = fs::exists(paths.db, ec);
   if (ec) throw unreadable_state(paths.db, ec);
-  if (!exists) throw Error(Code::NotFound, "volume " + name + " does not exist");
+  if (!exists) {
+    // A directory without its database was edited by hand (init and rm never leave one).
+    if (fs::is_directory(paths.dir, ec))
+      throw Error(Code::Corruption, "volume " + name + " has lost its metadata database " + paths.db.string())
+          .with_hint("put dvol.db back (its data files are untouched), or remove " + paths.dir.string() +
+                     " by hand to delete the volume");
+    throw Error(Code::NotFound, "volume " + name + " does not exist");
+  }
   auto store = std::make_unique<MetadataStore>(MetadataStore::open(paths.db));
   auto record_name = store->volume().name;
   return Volume(host, record_name, paths, std::move(store));
@@ -61,11 +68,36 @@ Volume Volume::open_dir(Host& host, const fs::path& dir) {
 }
 
 io::StateLock Volume::lock() {
-  return io::StateLock::acquire(paths_.lock, std::chrono::seconds(10),
-                                "volume " + name_ + " is busy: another dvol command is working on it; try again");
+  std::optional<io::StateLock> lock;
+  try {
+    lock = io::StateLock::acquire(paths_.lock, std::chrono::seconds(10),
+                                  "volume " + name_ + " is busy: another dvol command is working on it; try again");
+  } catch (const Error& e) {
+    if (e.code() != Code::NotFound) throw;
+    // The directory went away since the volume was opened: `rm` removed it.
+    throw Error(Code::NotFound, "volume " + name_ + " does not exist", e.detail());
+  }
+  if (!still_here())
+    throw Error(Code::Unavailable, "volume " + name_ + " was removed or replaced while this command waited for it",
+                "uid " + uid_)
+        .with_hint("run the command again");
+  return std::move(*lock);
 }
 
-std::optional<io::StateLock> Volume::try_lock() { return io::StateLock::try_acquire(paths_.lock); }
+std::optional<io::StateLock> Volume::try_lock() {
+  auto lock = io::StateLock::try_acquire(paths_.lock);
+  if (lock && !still_here()) return std::nullopt;
+  return lock;
+}
+
+bool Volume::still_here() {
+  // The store was opened before the lock was taken: meanwhile `rm` may have removed the
+  // volume and `init` made a new one of the same name (with a new uid). Acting on the old
+  // store would bring up the old pool over the new volume's files.
+  std::error_code ec;
+  if (!fs::exists(paths_.db, ec)) return false;
+  return MetadataStore::open(paths_.db).volume().uid == uid_;
+}
 
 dm::ThinPoolTable Volume::pool_table(const std::string& meta_dev, const std::string& data_dev) {
   auto r = store_->volume();

@@ -44,9 +44,11 @@ class Volume {
   Host& host() { return host_; }
 
   // Takes the volume's lock for a mutating command: waits a few seconds for another dvol,
-  // then throws Unavailable naming the volume.
+  // then throws Unavailable naming the volume. Unavailable too if, while it waited, the
+  // volume was removed or replaced by a new one of the same name.
   [[nodiscard]] io::StateLock lock();
-  // The lock if no other command holds it now (readers that can fall back to stored figures).
+  // The lock if no other command holds it now (readers that can fall back to stored figures);
+  // nothing if the volume was removed or replaced since it was opened.
   [[nodiscard]] std::optional<io::StateLock> try_lock();
 
   // Brings everything up: loop devices and pool, recovery of a half-done operation, the
@@ -79,6 +81,8 @@ class Volume {
  private:
   Volume(Host& host, std::string name, VolumePaths paths, std::unique_ptr<MetadataStore> store);
   dm::ThinPoolTable pool_table(const std::string& meta_dev, const std::string& data_dev);
+  // True if the volume's directory still holds the store this Volume opened (same uid).
+  bool still_here();
 
   Host& host_;
   std::string name_;

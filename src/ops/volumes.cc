@@ -15,6 +15,7 @@
 #include "src/naming.h"
 #include "src/operations.h"
 #include "src/pool_transaction.h"
+#include "src/printable.h"
 #include "src/size_format.h"
 #include "src/teardown.h"
 #include "src/volume.h"
@@ -74,6 +75,18 @@ std::string resolve_volume(Host& host, const std::optional<std::string>& given) 
   if (!current)
     throw Error(Code::FailedPrecondition, "no current volume")
         .with_hint("give the volume as the last argument, or make one current with 'dvol switch VOLUME'");
+  // The file may have been edited by hand or name a volume removed behind dvol's back: say
+  // that the current volume is the problem (the user named none) and how to pick another.
+  const std::string fix = "give the volume as the last argument, or make one current with 'dvol switch VOLUME'";
+  try {
+    validate_volume_name(*current);
+  } catch (const Error&) {
+    throw Error(Code::FailedPrecondition, "the current volume '" + printable(current->substr(0, 200)) + "' (in " +
+                                              current_volume_file(host.root).string() + ") is not a valid volume name")
+        .with_hint(fix);
+  }
+  if (!fs::exists(volume_paths(host.root, *current).dir))
+    throw Error(Code::NotFound, "the current volume " + *current + " does not exist").with_hint(fix);
   return *current;
 }
 
@@ -150,6 +163,9 @@ void init_volume(Host& host, const InitRequest& request) {
   cleanup.armed = false;
   if (request.make_current || !fs::exists(current_volume_file(host.root))) set_current(host, request.volume);
   auto volume = Volume::open(host, request.volume);
+  // Visible from the rename on: another command (a plugin Mount of the new name) may be
+  // bringing it up too.
+  auto lock = volume.lock();
   volume.activate();
   volume.record_usage();
 }
@@ -198,7 +214,7 @@ std::map<std::string, size_t> volume_holders(Host& host) {
   return out;
 }
 
-std::vector<VolumeSummary> list_volumes(Host& host) {
+std::vector<VolumeSummary> list_volumes(Host& host, std::vector<Error>* unreadable) {
   std::vector<VolumeSummary> out;
   std::error_code ec;
   fs::directory_iterator volumes(volumes_dir(host.root), ec);
@@ -206,8 +222,16 @@ std::vector<VolumeSummary> list_volumes(Host& host) {
   if (ec && ec != std::errc::no_such_file_or_directory) throw unreadable_state(volumes_dir(host.root), ec);
   for (const auto& entry : volumes) {
     auto name = volume_name_from_dir(entry.path().filename().string());
-    if (!name || !fs::exists(entry.path() / "dvol.db")) continue;
-    out.push_back(describe_volume(host, *name));
+    // A volume's directory without its database is reported (describe_volume says what is
+    // missing), not skipped: it holds data the user may want back.
+    if (!name || !entry.is_directory()) continue;
+    try {
+      out.push_back(describe_volume(host, *name));
+    } catch (const Error& e) {
+      // Not PermissionDenied: as another user every volume is unreadable, and that is the answer.
+      if (e.code() == Code::PermissionDenied || !unreadable) throw;
+      unreadable->push_back(e);
+    }
   }
   std::sort(out.begin(), out.end(), [](const auto& a, const auto& b) { return a.name < b.name; });
   if (host.containers && !out.empty()) {

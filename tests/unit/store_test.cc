@@ -75,6 +75,22 @@ TEST_F(StoreTest, EmptyFileIsReportedAsCorruption) {
             Code::Corruption);
 }
 
+TEST_F(StoreTest, AnotherProgramsDatabaseAtOurVersionIsCorruptionWithAHint) {
+  // given an SQLite database of someone else's schema that carries user_version 1, when
+  // opened, then Corruption "is damaged" naming the missing table (not an I/O error at the
+  // first query), with a hint to restore dvol.db that says the data files were not touched.
+  auto other = dir_.path() / "other.db";
+  {
+    auto db = sql::Db::open(other, true);
+    db.exec("CREATE TABLE t(x); PRAGMA user_version = 1");
+  }
+  Error e = thrown_error([&] { static_cast<void>(MetadataStore::open(other)); });
+  EXPECT_EQ(e.code(), Code::Corruption);
+  EXPECT_EQ(e.message(), "metadata database " + other.string() + " is damaged");
+  EXPECT_NE(e.detail().find("table volume is missing"), std::string::npos) << e.detail();
+  EXPECT_NE(e.hint().find("restore it from a backup"), std::string::npos) << e.hint();
+}
+
 TEST_F(StoreTest, NewerSchemaVersionIsUnsupported) {
   // given a database stamped by a newer dvol, when opened, then Unsupported with a hint to
   // upgrade.
