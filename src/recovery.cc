@@ -1,6 +1,8 @@
 #include "src/recovery.h"
 
 #include "io/error.h"
+#include "io/mount.h"
+#include "src/naming.h"
 #include "src/volume.h"
 
 namespace dvol {
@@ -14,6 +16,38 @@ void discard_thin(Volume& v, uint32_t id) {
 }
 
 }  // namespace
+
+std::vector<std::string> take_down_leftovers(Volume& v) {
+  std::vector<std::string> repaired;
+  const auto& paths = v.paths();
+  auto mounts = io::mounts_under(paths.dir);
+  for (auto it = mounts.rbegin(); it != mounts.rend(); ++it) {  // deepest first
+    if (*it == paths.mount) continue;
+    io::unmount(*it);
+    repaired.push_back("unmounted " + it->string() + ", left mounted by an interrupted command");
+  }
+  auto record = v.store().volume();
+  auto branch = v.store().branch(record.checked_out);
+  if (!branch) return repaired;  // a volume being made: nothing is served yet
+  auto& dm = v.host().dm;
+  const auto keep = thin_dm_name(record.uid, branch->thin_id);
+  auto served = dm.info(keep);
+  auto mounted = io::mounted_device(paths.mount);
+  if (!mounted.empty() && (!served || served->major_minor() != mounted)) {
+    io::unmount(paths.mount);
+    repaired.push_back("unmounted a state other than branch " + record.checked_out + " from " + paths.mount.string());
+  }
+  const auto prefix = dm_name_prefix(record.uid);
+  for (const auto& name : dm.list()) {
+    if (name.rfind(prefix, 0) != 0 || name == v.pool().name().str() || name == keep.str()) continue;
+    dm::DmName other(name);
+    // Resumed first: a command killed between suspend and resume leaves its device suspended.
+    if (auto info = dm.info(other); info && info->suspended) dm.resume(other);
+    dm.remove(other);
+    repaired.push_back("removed device " + name + ", left live by an interrupted command");
+  }
+  return repaired;
+}
 
 std::vector<std::string> recover(Volume& v, const dm::ThinPoolStatus& pool_status) {
   std::vector<std::string> repaired;

@@ -144,6 +144,12 @@ void Volume::activate_pool() {
   if (status.failed || status.needs_check)
     throw Error(Code::Corruption, "the pool of volume " + name_ + " has failed and needs checking",
                 "pool " + pool_.name().str() + (status.needs_check ? ": needs_check" : ": Fail"));
+  if (!leftovers_checked_) {
+    // First thing under the lock, once: what a killed dvol left live (see recovery.h).
+    leftovers_checked_ = true;
+    auto taken = take_down_leftovers(*this);
+    recovered_.insert(recovered_.end(), taken.begin(), taken.end());
+  }
   auto repaired = recover(*this, status);
   recovered_.insert(recovered_.end(), repaired.begin(), repaired.end());
   // After recovery, which may have freed thin devices: grow only for what is really in use.

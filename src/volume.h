@@ -92,6 +92,7 @@ class Volume {
   io::FsType fs_;
   dm::ThinPool pool_;
   std::vector<std::string> recovered_;
+  bool leftovers_checked_ = false;  // take_down_leftovers() ran (once per command)
 };
 
 // The initial sizes of a new volume's pool files, for a filesystem of `fs_size` (see
