@@ -83,6 +83,10 @@ void require_free_space(Volume& v, const std::string& doing) {
                    ", or " + frees);
 }
 
+bool short_of_space(Volume& v) {
+  return v.pool().status().mode == dm::PoolMode::OutOfDataSpace || io::free_bytes(v.paths().data) < kMinFreeBytes;
+}
+
 bool pool_needs_check(const dm::ThinPoolStatus& s) {
   return s.failed || s.needs_check || s.mode == dm::PoolMode::ReadOnly;
 }

@@ -22,6 +22,11 @@ dm::ThinPoolStatus ensure_pool_room(Volume& volume, const dm::ThinPoolStatus& st
 // live. Changes nothing.
 void require_free_space(Volume& volume, const std::string& doing);
 
+// True when the pool is out of data space or the host filesystem holding its files has less
+// than kMinFreeBytes free: the live data then cannot be snapshotted (its filesystem cannot
+// flush to freeze), so the uncommitted-changes check cannot run. The pool must be live.
+bool short_of_space(Volume& volume);
+
 // True when the pool has stopped taking writes: read-only (a metadata write failed, for
 // instance because the host filesystem was full), needs_check, or failed.
 bool pool_needs_check(const dm::ThinPoolStatus& status);

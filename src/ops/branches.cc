@@ -17,6 +17,11 @@ namespace {
 // Switching away keeps the uncommitted data on its branch, but the user would not see it on
 // the next branch and might think it lost: like git, ask for a commit first (or --force).
 void refuse_uncommitted_changes(Volume& volume) {
+  if (short_of_space(volume))
+    throw Error(Code::ResourceExhausted,
+                "volume " + volume.name() + " is out of space, so dvol cannot tell whether it has uncommitted changes")
+        .with_hint("free space (dvol status shows the pool; delete commits or branches you no longer need), "
+                   "or give --force: any changes stay on their branch");
   auto changes = uncommitted_changes(volume);
   if (changes.empty()) return;
   std::string listed;

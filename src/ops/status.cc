@@ -2,10 +2,9 @@
 #include <unistd.h>
 
 #include "io/error.h"
-#include "io/file_space.h"
 #include "src/diff.h"
 #include "src/operations.h"
-#include "src/space_policy.h"
+#include "src/pool_space.h"
 #include "src/user_config.h"
 #include "src/volume.h"
 
@@ -34,7 +33,7 @@ StatusInfo status(Host& host, const std::string& name) {
     s.data_total_bytes = ps.total_data_blocks.value * block;
     s.meta_used_bytes = ps.used_metadata_blocks * 4096;
     s.meta_total_bytes = ps.total_metadata_blocks * 4096;
-    if (ps.mode == dm::PoolMode::OutOfDataSpace || io::free_bytes(volume.paths().data) < kMinFreeBytes) {
+    if (short_of_space(volume)) {
       // Out of space the check cannot work (it snapshots the live data, and the filesystem
       // cannot flush to freeze): the status says what it knows, and the answer stays unknown.
     } else {

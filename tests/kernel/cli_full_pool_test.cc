@@ -145,12 +145,15 @@ TEST_F(FullDisk, WritersGetAnErrorAtOnceAndNothingCommittedIsLostThenTheVolumeWo
   // Given a volume with a committed 32 MiB file, when the host filesystem under its pool
   // files is full, then new data and rewrites of committed data in the branch fail with an
   // error (EIO or ENOSPC) within seconds, commit and checkout -b are refused with a message
-  // saying what is short and change nothing; once the filler is removed, writes, commit,
-  // checkout -b and reset work again and the commit's data is byte-identical.
+  // saying what is short, checkout to another branch is refused (its uncommitted-changes
+  // check cannot run), and nothing changes; once the filler is removed, writes, commit,
+  // checkout -b, checkout and reset work again and the commit's data is byte-identical.
   init("v");
   auto path = mount("v");
   write_data(path / "a.bin", 32 * kMiB, 1);
   auto c1 = commit("32 MiB");
+  ok({"checkout", "-b", "side"});
+  ok({"checkout", "master"});
   fill_disk(256 * 1024);
 
   auto fresh = try_write(path / "new.bin", 48 * kMiB, 2);
@@ -174,7 +177,10 @@ TEST_F(FullDisk, WritersGetAnErrorAtOnceAndNothingCommittedIsLostThenTheVolumeWo
   EXPECT_EQ(r.status, 1) << r.err;
   EXPECT_EQ(r.err_line(0).rfind("dvol: cannot create branch b2: the filesystem holding volume v has only ", 0), 0u)
       << r.err;
-  EXPECT_EQ(ok({"branch"}), "* master\n");
+  r = dvol({"checkout", "side"});
+  EXPECT_EQ(r.status, 1) << r.err;
+  EXPECT_EQ(r.err_line(0), "dvol: volume v is out of space, so dvol cannot tell whether it has uncommitted changes");
+  EXPECT_EQ(ok({"branch"}), "* master\n  side\n");
   EXPECT_EQ(json::parse(ok({"--json", "log"})).size(), 1u);
 
   free_disk();
@@ -184,6 +190,9 @@ TEST_F(FullDisk, WritersGetAnErrorAtOnceAndNothingCommittedIsLostThenTheVolumeWo
   EXPECT_EQ(again.error, 0) << std::strerror(again.error);
   auto c2 = commit("after the disk was freed");
   EXPECT_EQ(ok({"checkout", "-b", "b2"}), "Switched to branch b2 based from v master@HEAD.\n");
+  EXPECT_EQ(ok({"checkout", "side"}), "Switched to branch side.\n");
+  EXPECT_EQ(files_in(path), (std::map<std::string, std::string>{{"a.bin", data_for(32 * kMiB, 1)}}));
+  ok({"checkout", "b2"});
   EXPECT_EQ(read_file(path / "after.bin"), data_for(16 * kMiB, 4));
   ok({"checkout", "master"});
   ok({"reset", "--hard", c2});
