@@ -293,8 +293,19 @@ void record_commits(json& journal, const std::string& volume) {
 
 // ---- verification ----
 
+bool commit_exists(const std::string& key) {
+  auto vol = key.substr(0, key.find(':'));
+  if (!has_volume(vol)) return false;
+  return MetadataStore::open(db_of(vol)).commit(key.substr(key.find(':') + 1)).has_value();
+}
+
 bool same_state(const json& seen, const json& expected, const std::set<std::string>& old_commits) {
   if (seen["volumes"] != expected["volumes"]) return false;
+  // Commits whose presence tells the two states apart (commit -d changes nothing else).
+  for (auto& key : expected.value("commits_present", json::array()))
+    if (!commit_exists(key)) return false;
+  for (auto& key : expected.value("commits_absent", json::array()))
+    if (commit_exists(key)) return false;
   if (!expected.contains("branch")) return true;
   if (seen["branch"] != expected["branch"] || seen["branches"] != expected["branches"] ||
       seen["files"] != expected["files"])
@@ -562,6 +573,8 @@ Prepared prepare(json& journal, const std::string& op, json& before) {
       if (!live.count(c.id)) p.may_vanish.push_back(std::string(kMain) + ":" + c.id);
   } else if (op == "commit-d") {
     // Nothing the user sees of the branch changes; only the commit goes.
+    before["commits_present"] = p.may_vanish;
+    p.after["commits_absent"] = p.may_vanish;
   } else if (op == "init" || op == "plugin-create") {
     auto v = before["volumes"].get<std::vector<std::string>>();
     v.push_back(p.volume);
