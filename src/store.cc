@@ -137,6 +137,8 @@ MetadataStore MetadataStore::create(const std::filesystem::path& db, const Volum
         .run();
     txn.commit();
   }  // closed here, so no journal file remains beside the temporary name
+  // People's commit messages and names: root's alone (SQLite gives its journal the same mode).
+  std::filesystem::permissions(tmp, std::filesystem::perms::owner_read | std::filesystem::perms::owner_write, ec);
   link_new(tmp, db);
   return open(db);
 }

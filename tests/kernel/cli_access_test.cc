@@ -2,7 +2,10 @@
 // dvol while another holds the volume's lock.
 #include <fcntl.h>
 #include <sys/file.h>
+#include <sys/stat.h>
 #include <unistd.h>
+
+#include <sstream>
 
 #include "tests/kernel/cli_fixture.h"
 
@@ -91,6 +94,55 @@ TEST_F(Access, ACommandWaitsForAnotherDvolThenFailsBusyAndChangesNothing) {
   EXPECT_LE(r.seconds, 30.0) << "but only briefly";
   EXPECT_EQ(view("v"), before);
   commit("after unlock", "v");
+}
+
+}  // namespace
+}  // namespace dvol::test
+
+namespace dvol::test {
+namespace {
+
+// The mount options of `path` in this namespace's mountinfo (its per-mount field 6).
+std::string mount_options(const fs::path& path) {
+  std::istringstream in(read_file("/proc/self/mountinfo"));
+  for (std::string line; std::getline(in, line);) {
+    std::istringstream f(line);
+    std::string id, parent, dev, root, point, options;
+    f >> id >> parent >> dev >> root >> point >> options;
+    if (point == path.string()) return options;
+  }
+  return "";
+}
+
+TEST_F(Access, StateIsForRootOnlyAndBranchesMountWithoutSuidOrDevices) {
+  // Given volume v, then the state root and the volume's metadata are closed to other users,
+  // and the checked-out branch is mounted nosuid,nodev (a setuid binary or a device node on a
+  // branch must not give anyone a way in).
+  struct stat st{};
+  ASSERT_EQ(::stat(root().c_str(), &st), 0);
+  EXPECT_EQ(st.st_mode & 077, 0u) << std::oct << st.st_mode;
+  ASSERT_EQ(::stat((volume_dir("v") / "dvol.db").c_str(), &st), 0);
+  EXPECT_EQ(st.st_mode & 007, 0u) << std::oct << st.st_mode;
+  auto options = mount_options(mount("v"));
+  EXPECT_NE(options.find("nosuid"), std::string::npos) << options;
+  EXPECT_NE(options.find("nodev"), std::string::npos) << options;
+}
+
+TEST_F(Access, ShellSyntaxInMessagesAndNamesIsNeverRun) {
+  // Given a commit message and an author name full of shell syntax, when they are used, then
+  // they are kept byte for byte and nothing of them runs; a volume name made of shell syntax is
+  // refused as a name.
+  auto marker = root() / "ran";
+  std::string evil = "$(touch " + marker.string() + ") `touch " + marker.string() + "`; touch " + marker.string();
+  ok({"config", "user.name", evil});
+  write_data(mount("v") / "g.bin", 4096, 2);
+  commit(evil);
+  auto log = ok({"log"});
+  EXPECT_NE(log.find("    " + evil + "\n"), std::string::npos) << log;
+  EXPECT_NE(log.find("Author: " + evil + " <"), std::string::npos) << log;
+  auto r = dvol({"init", "x;touch " + marker.string()});
+  EXPECT_EQ(r.status, 1);
+  EXPECT_FALSE(fs::exists(marker));
 }
 
 }  // namespace
