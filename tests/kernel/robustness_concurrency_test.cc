@@ -7,12 +7,16 @@
 // committed.
 #include <fcntl.h>
 #include <signal.h>
+#include <poll.h>
 #include <sys/file.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include <algorithm>
 #include <chrono>
 #include <future>
+#include <set>
 #include <thread>
 
 #include "tests/kernel/robustness_support.h"
@@ -323,14 +327,59 @@ TEST_F(Concurrency, ACommandThatWaitedWhileItsVolumeWasRemovedAndMadeAgainRefuse
 
 // ---- killed commands ----
 
-class KilledCommand : public Concurrency, public ::testing::WithParamInterface<std::string> {};
+// True once process `pid` has exited (not reaped: Background::wait() collects it).
+bool has_exited(pid_t pid) {
+  siginfo_t info{};
+  return ::waitid(P_PID, static_cast<id_t>(pid), &info, WEXITED | WNOHANG | WNOWAIT) == 0 && info.si_pid == pid;
+}
+
+class KilledCommand : public Concurrency, public ::testing::WithParamInterface<std::string> {
+ protected:
+  std::set<size_t> windows_;  // after how many crash points a kill landed
+  // Runs `argv` with its crash-point trace (io/crash_point.h: every step that changes durable
+  // state first reports itself there) on a FIFO, lets `through` crash points pass, and kills it
+  // with SIGKILL. The next point blocks (nobody reads the FIFO), so the kill lands after step
+  // `through` began and before step `through`+1: every window of the command, one per run.
+  // `finished` tells whether the command got through all its points and exited by itself.
+  Result kill_after_crash_points(const std::vector<std::string>& argv, size_t through, bool& finished,
+                                 size_t& served) {
+    auto fifo = root() / "crash-points.fifo";
+    fs::remove(fifo);
+    if (::mkfifo(fifo.c_str(), 0600) != 0) throw std::runtime_error("mkfifo " + fifo.string());
+    Background victim(argv, dvol_env(root(), {{"DVOL_CRASH_TRACE", fifo.string()}}), root(), "victim");
+    finished = false;
+    served = 0;  // lines read: points passed (a fast step may let two through at once)
+    while (served < through && !finished) {
+      int fd = ::open(fifo.c_str(), O_RDONLY | O_NONBLOCK | O_CLOEXEC);
+      if (fd < 0) throw std::runtime_error("open " + fifo.string());
+      // Closed as soon as a whole line is in: the writer's next open then blocks.
+      for (size_t lines = 0; lines == 0;) {
+        pollfd p{fd, POLLIN, 0};
+        (void)::poll(&p, 1, 100);
+        char buf[512];
+        ssize_t n = ::read(fd, buf, sizeof buf);
+        if (n > 0) lines += static_cast<size_t>(std::count(buf, buf + n, '\n'));
+        if (n <= 0 && has_exited(victim.pid())) finished = true;
+        if (finished) break;
+        served += lines;
+      }
+      ::close(fd);
+    }
+    windows_.insert(served);
+    if (!finished) victim.kill_now();
+    auto r = victim.wait();
+    if (!finished) finished = r.status == 0;
+    return r;
+  }
+};
 
 TEST_P(KilledCommand, LeavesNoLockThatBlocksAndTheNextCommandRecovers) {
   // Given a volume with a commit and a branch, when a dvol running OP is killed with SIGKILL
-  // at a spread of moments (from right after exec to after it would have finished), then
-  // each time the next command does not wait for a lock (the kernel drops a killed process's
-  // flock), it succeeds, the invariants hold, and the committed data is intact: the killed
-  // operation happened entirely or not at all.
+  // in the windows between its crash points (its durable steps: dm ioctls, SQLite commits,
+  // mounts), from before the first to after the last, then each time the next command
+  // does not wait for a lock (the kernel drops a killed process's flock), it succeeds and
+  // repairs what the killed one left, the invariants hold, `dvol fsck` finds nothing, and the
+  // committed data is intact: the killed operation happened entirely or not at all.
   init("v");
   auto base = data_for(256 << 10, 3);
   write_data(mount("v") / "data", base.size(), 3);
@@ -347,17 +396,22 @@ TEST_P(KilledCommand, LeavesNoLockThatBlocksAndTheNextCommandRecovers) {
   ASSERT_FALSE(args.empty());
   args.insert(args.begin(), dvol_binary());
 
-  // Delays from 0 (killed during exec or opening) past a whole command in the test kernel.
-  // Where each kill lands does not matter to what is checked: every outcome must pass.
-  int completed = 0;
-  for (int delay_ms : {0, 40, 80, 120, 160, 200, 260, 320, 400, 500, 650, 900}) {
-    SCOPED_TRACE("killed after " + std::to_string(delay_ms) + " ms");
-    Background victim(args, dvol_env(root()), root(), "victim");
-    std::this_thread::sleep_for(std::chrono::milliseconds(delay_ms));
-    victim.kill_now();
-    auto killed = victim.wait();
-    completed += killed.status == 0;
-    // The next command: a mutating one that takes the lock, activates and recovers.
+  size_t through = 0;
+  int retries = 0;
+  for (bool finished = false; !finished;) {
+    ASSERT_LT(through, 80u) << "the command never finished";
+    SCOPED_TRACE("killed after " + std::to_string(through) + " crash points");
+    size_t served = 0;
+    auto killed = kill_after_crash_points(args, through, finished, served);
+    // Two points passed at once (a step faster than the test's read): this window once more.
+    if (served == through || finished || ++retries > 1) {
+      ++through;
+      retries = 0;
+    }
+    if (finished) {
+      EXPECT_EQ(killed.status, 0) << killed.err;
+    }
+    // The next command: one that takes the lock, activates and recovers.
     auto next = dvol({"status", "v"});
     ASSERT_EQ(next.status, 0) << next.err;
     EXPECT_LT(next.seconds, 8.0) << "it did not wait out a stale lock";
@@ -382,7 +436,11 @@ TEST_P(KilledCommand, LeavesNoLockThatBlocksAndTheNextCommandRecovers) {
     EXPECT_EQ(ok({"branch", "v"}), "* master\n  side\n");
     EXPECT_EQ(checksum(read_file(mount("v") / "data")), checksum(base));
   }
-  RecordProperty("completed_before_kill", completed);
+  // How many of the windows (after 0, 1, ... N-1 of the command's N crash points) a kill hit:
+  // a step that returns before the test closes the FIFO lets two points through at once.
+  const size_t points = *windows_.rbegin();
+  RecordProperty("windows_hit", std::to_string(windows_.size() - 1));
+  RecordProperty("crash_points", std::to_string(points));
 }
 
 INSTANTIATE_TEST_SUITE_P(Robustness, KilledCommand, ::testing::Values("commit", "checkout-b", "checkout", "reset", "diff"),
