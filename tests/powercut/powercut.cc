@@ -78,8 +78,12 @@ void check(bool ok, const std::string& what) {
 // ---- running dvol ----
 
 std::vector<std::string> base_env() {
-  return {"PATH=/usr/sbin:/usr/bin:/sbin:/bin", "DVOL_ROOT=" + root_dir().string(), "DVOL_IN_TEST_KERNEL=1",
-          "LC_ALL=C"};
+  std::vector<std::string> env{"PATH=/usr/sbin:/usr/bin:/sbin:/bin", "DVOL_ROOT=" + root_dir().string(),
+                               "DVOL_IN_TEST_KERNEL=1", "LC_ALL=C"};
+  // uml-run's setting that keeps programs inside off AVX-512 on hosts where the test kernel
+  // cannot keep those registers (see scripts/uml-run); without it tools misbehave.
+  if (const char* t = std::getenv("GLIBC_TUNABLES")) env.push_back(std::string("GLIBC_TUNABLES=") + t);
+  return env;
 }
 
 Result dvol(const std::vector<std::string>& args, std::vector<std::string> extra_env = {}) {
