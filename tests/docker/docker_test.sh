@@ -25,7 +25,9 @@ matches() { grep -qE "$2" <<<"$1" || { echo "  expected a line matching: $2"; ec
 contains() { [[ $1 == *"$2"* ]] || { echo "  expected to find: $2"; echo "  in: $1"; return 1; }; }
 equals() { [[ $1 == "$2" ]] || { echo "  expected: $2"; echo "  got:      $1"; return 1; }; }
 dvol() { "$dvol_bin" "$@"; }
-run() { "$docker" run --network host --pull never "$@"; }  # never pull; host network is fast here
+# Never pull; host network is fast here. Containers get uml-run's GLIBC_TUNABLES too: on hosts
+# whose AVX-512 registers the test kernel cannot keep, programs in them must stay off AVX-512.
+run() { "$docker" run --network host --pull never ${GLIBC_TUNABLES:+-e "GLIBC_TUNABLES=$GLIBC_TUNABLES"} "$@"; }
 plugin_call() { curl -s --unix-socket "$socket" -X POST "http://plugin/$1" --data-binary "${2:-}"; }
 engine_get() { curl -s --unix-socket /run/docker.sock "http://engine$1"; }
 section() { echo "--- $1 ($SECONDS s)"; }
