@@ -79,14 +79,7 @@ void register_diff(CLI::App& command, Context& context) {
     // unless it is a 4+ hex-digit name): the last argument is the volume if it is not a reference.
     std::vector<std::string> refs = *args;
     std::optional<std::string> volume;
-    auto is_ref = [](const std::string& s) {
-      try {
-        (void)parse_ref(s);
-        return true;
-      } catch (const Error&) {
-        return false;
-      }
-    };
+    auto is_ref = [](const std::string& s) { return try_parse_ref(s).has_value(); };
     if (refs.size() == 3 || (!refs.empty() && !is_ref(refs.back()))) {
       volume = refs.back();
       refs.pop_back();

@@ -53,9 +53,8 @@ const CommandEntry kCommands[] = {
 volatile std::sig_atomic_t interrupted = 0;
 void on_signal(int) { interrupted = 1; }
 
-// The first argument that is not a global option, if it names no command. CLI11 would report
-// it as "A subcommand is required", which does not say what was wrong.
-std::optional<std::string> unknown_command(int argc, char** argv) {
+// The first argument that is not a global option (the command's name), if any.
+std::optional<std::string_view> command_word(int argc, char** argv) {
   for (int i = 1; i < argc; ++i) {
     std::string_view arg = argv[i];
     if (arg == "--root") {
@@ -63,11 +62,15 @@ std::optional<std::string> unknown_command(int argc, char** argv) {
       continue;
     }
     if (arg.starts_with("-")) continue;  // a global flag, or an error CLI11 reports itself
-    for (const auto& c : kCommands)
-      if (arg == c.name || arg == c.alias) return std::nullopt;
-    return std::string(arg);
+    return arg;
   }
   return std::nullopt;
+}
+
+const CommandEntry* find_command(std::string_view word) {
+  for (const auto& c : kCommands)
+    if (word == c.name || word == c.alias) return &c;
+  return nullptr;
 }
 
 int run(int argc, char** argv) {
@@ -93,7 +96,19 @@ int run(int argc, char** argv) {
   app.add_option("--root", root_opt, "State directory (default /var/lib/dvol, or $DVOL_ROOT)");
   app.add_flag("--json", context.json, "Machine-readable output");
   app.add_flag("--no-docker", context.no_docker, "Never talk to a Docker engine");
+  // Only the command asked for is set up (each costs code and memory to set up, dear under
+  // the user-mode test kernel where every page first touched is a fault); all of them for
+  // `dvol --help` and errors.
+  auto word = command_word(argc, argv);
+  const CommandEntry* named = word ? find_command(*word) : nullptr;
+  if (word && !named) {
+    // CLI11 would say "A subcommand is required", which does not say what was wrong.
+    std::cerr << "dvol: '" << printable(std::string(*word)) << "' is not a dvol command\n";
+    std::cerr << "Run 'dvol --help' for usage.\n";
+    return 2;
+  }
   for (const auto& c : kCommands) {
+    if (named && &c != named) continue;
     auto* sub = app.add_subcommand(c.name, c.summary);
     if (*c.alias) sub->alias(c.alias);
     sub->fallthrough();
@@ -103,11 +118,6 @@ int run(int argc, char** argv) {
     if (!root_opt.empty()) context.root = root_opt;
   });
 
-  if (auto unknown = unknown_command(argc, argv)) {
-    std::cerr << "dvol: '" << printable(*unknown) << "' is not a dvol command\n";
-    std::cerr << "Run 'dvol --help' for usage.\n";
-    return 2;
-  }
   try {
     app.parse(argc, argv);
   } catch (const CLI::Success& e) {

@@ -42,19 +42,20 @@ struct ReadSource {
   std::string path;
 };
 
-// 4 KiB-aligned buffers for O_DIRECT, owned; freed by the destructor.
+// `count` page-aligned buffers of `size` bytes for O_DIRECT, owned; unmapped by the destructor.
 class AlignedBuffers {
  public:
   AlignedBuffers(size_t count, size_t size);
-  std::byte* operator[](size_t i) { return data_.get() + i * size_; }
+  ~AlignedBuffers();
+  AlignedBuffers(const AlignedBuffers&) = delete;
+  AlignedBuffers& operator=(const AlignedBuffers&) = delete;
+  std::byte* operator[](size_t i) { return data_ + i * size_; }
   size_t size() const { return size_; }
 
  private:
-  struct Free {
-    void operator()(std::byte* p) const;
-  };
-  std::unique_ptr<std::byte, Free> data_;
+  std::byte* data_ = nullptr;
   size_t size_;
+  size_t bytes_;
 };
 
 // UringQueue: reads in flight on one ring, each identified by a caller's tag. Short reads are

@@ -14,15 +14,17 @@ uint64_t Candidates::bytes() const {
 }
 
 Candidates candidate_pieces(Volume& volume, uint32_t thin_a, uint32_t thin_b) {
-  auto& pool = volume.pool();
-  auto table = pool.table();
   // The held snapshot freezes a consistent copy of the mappings while the pool stays live;
   // it is released when this scope ends, on every path.
-  auto held = dm::HeldMetadataSnapshot::reserve(pool);
+  auto held = dm::HeldMetadataSnapshot::reserve(volume.pool());
+  return candidate_pieces(volume, thin_a, thin_b, held.root());
+}
+
+Candidates candidate_pieces(Volume& volume, uint32_t thin_a, uint32_t thin_b, uint64_t metadata_root) {
+  auto table = volume.pool().table();
   auto device = dm::MetadataDevice::open_major_minor(table.metadata_dev);
-  dm::ThinMetadata metadata(device, held.root());
+  dm::ThinMetadata metadata(device, metadata_root);
   auto delta = dm::thin_delta_mapped(metadata, dm::ThinId(thin_a), dm::ThinId(thin_b));
-  held.release();
 
   const uint64_t block_bytes = metadata.data_block_size().bytes();
   const uint64_t size = volume.record().size_bytes;

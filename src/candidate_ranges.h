@@ -25,4 +25,7 @@ struct Candidates {
 // metadata snapshot while reading, released on every path.
 Candidates candidate_pieces(Volume& volume, uint32_t thin_a, uint32_t thin_b);
 
+// The same, read from a metadata snapshot the caller holds (root: its superblock).
+Candidates candidate_pieces(Volume& volume, uint32_t thin_a, uint32_t thin_b, uint64_t metadata_root);
+
 }  // namespace dvol

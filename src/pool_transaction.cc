@@ -57,7 +57,7 @@ void PoolTransaction::roll_back() noexcept {
     volume_.store().clear_intent();
     // Serve the checked-out branch again, as before the operation (a volume being created
     // has none yet).
-    if (serve_branch_on_rollback_ && volume_.store().branch(volume_.record().checked_out)) volume_.activate();
+    if (volume_.store().branch(volume_.record().checked_out)) volume_.activate();
   } catch (const std::exception& e) {
     // Recovery at the next command finishes the rollback from the intent.
     std::fprintf(stderr, "dvol: warning: could not fully undo the interrupted %s: %s\n", op_.c_str(), e.what());

@@ -9,7 +9,7 @@
 //
 // Before the commit point, leaving the scope (an error) rolls back: the created thin ids are
 // removed and deleted, the pool's transaction id restored (if it was moved), the intent
-// cleared, and the checked-out branch mounted again (unless leaves_branch_mounted()). At the
+// cleared, and the checked-out branch mounted again. At the
 // commit point the pool's transaction id moves T -> T+1, then one SQLite transaction applies
 // the changes with T+1 and marks the intent committed; after it the doomed thin ids are
 // deleted (roll forward only).
@@ -33,9 +33,6 @@ class PoolTransaction {
   // Allocates the new thin ids and writes the intent, atomically.
   void begin();
   const std::vector<uint32_t>& created() const { return created_; }
-  // For an operation that never takes the checked-out branch down (diff's snapshot of the
-  // live data): a rollback then leaves its mount alone instead of activating the volume again.
-  void leaves_branch_mounted() { serve_branch_on_rollback_ = false; }
   // The commit point; `apply` makes the store changes inside the committing transaction.
   void commit(const std::function<void(MetadataStore&)>& apply);
 
@@ -48,7 +45,6 @@ class PoolTransaction {
   std::vector<uint32_t> doomed_;
   std::vector<uint32_t> created_;
   uint64_t txn_before_ = 0;
-  bool serve_branch_on_rollback_ = true;
   bool txn_sent_ = false;  // set_transaction_id may have reached the pool
   bool begun_ = false;
   bool committed_ = false;

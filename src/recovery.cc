@@ -2,6 +2,7 @@
 
 #include "io/error.h"
 #include "io/mount.h"
+#include "src/diff_snapshot.h"
 #include "src/naming.h"
 #include "src/volume.h"
 
@@ -56,8 +57,12 @@ std::vector<std::string> recover(Volume& v, const dm::ThinPoolStatus& pool_statu
   auto intent = store.intent();
   auto record = store.volume();
   if (pool_status.held_metadata_root) {
+    // A diff cut off by a crash: its snapshot of the live data goes first, while the
+    // metadata snapshot that marks it is still held (src/diff_snapshot.h).
+    discard_diff_snapshot(v);
     v.pool().send(dm::ReleaseMetadataSnap{});
-    repaired.push_back("released the pool's metadata snapshot that an interrupted diff held");
+    repaired.push_back("released the pool's metadata snapshot and deleted the snapshot of the live data that an "
+                       "interrupted diff held");
   }
   if (intent) {
     if (!intent->committed) {

@@ -9,7 +9,8 @@
 //   no intent             -> the pool's transaction id must equal the store's.
 //
 // A metadata snapshot still held (a diff cut off by a crash: the pool keeps it across reboots)
-// is released; only dvol reserves them, and only under the volume's lock.
+// is released, and the diff's snapshot of the live data deleted; only dvol reserves them, and
+// only under the volume's lock.
 #include <string>
 #include <vector>
 

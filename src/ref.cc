@@ -30,7 +30,7 @@ bool add_checked(uint64_t& total, uint64_t n) {
   return true;
 }
 
-Ref parse_head(std::string_view text) {
+std::optional<Ref> parse_head(std::string_view text) {
   Ref ref{Ref::Kind::Head, 0, {}, std::string(text)};
   std::string_view rest = text.substr(4);  // after "HEAD"
   while (!rest.empty()) {
@@ -38,24 +38,42 @@ Ref parse_head(std::string_view text) {
     rest.remove_prefix(1);
     if (op == '^') {
       // git's ^N picks the Nth parent of a merge; dvol commits have one parent, so refuse it.
-      if (!rest.empty() && is_digit(rest.front())) throw invalid_ref(text);
-      if (!add_checked(ref.ancestors, 1)) throw invalid_ref(text);
+      if (!rest.empty() && is_digit(rest.front())) return std::nullopt;
+      if (!add_checked(ref.ancestors, 1)) return std::nullopt;
     } else if (op == '~') {
       size_t digits = 0;
       while (digits < rest.size() && is_digit(rest[digits])) ++digits;
       uint64_t n = digits == 0 ? 1 : 0;
       for (size_t i = 0; i < digits; ++i) {
         uint64_t d = static_cast<uint64_t>(rest[i] - '0');
-        if (n > (std::numeric_limits<uint64_t>::max() - d) / 10) throw invalid_ref(text);
+        if (n > (std::numeric_limits<uint64_t>::max() - d) / 10) return std::nullopt;
         n = n * 10 + d;
       }
-      if (!add_checked(ref.ancestors, n)) throw invalid_ref(text);
+      if (!add_checked(ref.ancestors, n)) return std::nullopt;
       rest.remove_prefix(digits);
     } else {
-      throw invalid_ref(text);
+      return std::nullopt;
     }
   }
   return ref;
+}
+
+// The parse itself, without throwing (try_parse_ref asks for many words that are not
+// references): the Ref, or why there is none ("" when the general hint says it all).
+struct Parsed {
+  std::optional<Ref> ref;
+  std::string_view why;
+};
+
+Parsed parse(std::string_view text) {
+  if (text.starts_with("HEAD")) return {parse_head(text), {}};
+  if (std::any_of(text.begin(), text.end(), is_upper_hex) &&
+      std::all_of(text.begin(), text.end(), [](char c) { return is_lower_hex(c) || is_upper_hex(c); }))
+    return {std::nullopt, "Commit ids are lowercase; write the id in lowercase."};
+  if (!std::all_of(text.begin(), text.end(), is_lower_hex)) return {std::nullopt, {}};
+  if (text.size() < kMinCommitPrefix) return {std::nullopt, "An id prefix needs at least 4 characters."};
+  if (text.size() > kCommitIdLength) return {std::nullopt, "A commit id has 40 characters."};
+  return {Ref{Ref::Kind::IdPrefix, 0, std::string(text), std::string(text)}, {}};
 }
 
 std::string plural_commits(size_t n) {
@@ -65,21 +83,12 @@ std::string plural_commits(size_t n) {
 }  // namespace
 
 Ref parse_ref(std::string_view text) {
-  if (text.starts_with("HEAD")) return parse_head(text);
-  if (std::any_of(text.begin(), text.end(), is_upper_hex) &&
-      std::all_of(text.begin(), text.end(),
-                  [](char c) { return is_lower_hex(c) || is_upper_hex(c); })) {
-    throw invalid_ref(text, "Commit ids are lowercase; write the id in lowercase.");
-  }
-  if (!std::all_of(text.begin(), text.end(), is_lower_hex)) throw invalid_ref(text);
-  if (text.size() < kMinCommitPrefix) {
-    throw invalid_ref(text, "An id prefix needs at least 4 characters.");
-  }
-  if (text.size() > kCommitIdLength) {
-    throw invalid_ref(text, "A commit id has 40 characters.");
-  }
-  return Ref{Ref::Kind::IdPrefix, 0, std::string(text), std::string(text)};
+  auto parsed = parse(text);
+  if (!parsed.ref) throw invalid_ref(text, parsed.why);
+  return std::move(*parsed.ref);
 }
+
+std::optional<Ref> try_parse_ref(std::string_view text) { return parse(text).ref; }
 
 std::string short_id(std::string_view id) { return std::string(id.substr(0, 7)); }
 

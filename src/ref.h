@@ -7,6 +7,7 @@
 // Parsing is separate from resolution: parse_ref runs before anything is read, resolve_ref needs
 // the branch's history and every commit id of the volume.
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -30,6 +31,9 @@ struct Ref {
 // Throws Error(InvalidArgument, "'<ref>' is not a valid commit reference") with a hint listing
 // the accepted forms. Uppercase hex is refused: ids are lowercase.
 [[nodiscard]] Ref parse_ref(std::string_view text);
+
+// The same without the error: nullopt if `text` is not a reference (a volume name, say).
+[[nodiscard]] std::optional<Ref> try_parse_ref(std::string_view text);
 
 // Returns the full id `ref` names on `branch`.
 //   history_newest_first: the branch's history (head first);

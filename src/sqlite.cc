@@ -92,6 +92,10 @@ Statement Db::prepare(std::string_view sql) {
 
 int64_t Db::changes() const { return sqlite3_changes64(db_); }
 
+int64_t Db::total_changes() const { return sqlite3_total_changes64(db_); }
+
+bool Db::in_transaction() const { return sqlite3_get_autocommit(db_) == 0; }
+
 Statement::Statement(Statement&& other) noexcept
     : db_(other.db_), stmt_(std::exchange(other.stmt_, nullptr)) {}
 

@@ -37,6 +37,10 @@ class Db {
   [[nodiscard]] Statement prepare(std::string_view sql);
   // Rows changed by the last INSERT/UPDATE/DELETE.
   [[nodiscard]] int64_t changes() const;
+  // Rows changed by every INSERT/UPDATE/DELETE of this connection so far: moves on each write.
+  [[nodiscard]] int64_t total_changes() const;
+  // True while a transaction is open.
+  [[nodiscard]] bool in_transaction() const;
 
   const std::filesystem::path& path() const { return path_; }
   // The Error for SQLite result `rc` while doing `what` (see sqlite.cc for the code mapping).

@@ -1,6 +1,7 @@
 #include "src/store.h"
 
 #include <fcntl.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <cerrno>
@@ -66,7 +67,7 @@ std::vector<uint32_t> split_ids(const std::string& text, const std::filesystem::
   std::istringstream in(text);
   uint64_t id = 0;
   while (in >> id) {
-    if (id > kMaxThinId) break;
+    if (id > 0xFFFFFF) break;  // not a 24-bit thin id
     ids.push_back(static_cast<uint32_t>(id));
   }
   if (!in.eof()) {
@@ -144,8 +145,11 @@ MetadataStore MetadataStore::create(const std::filesystem::path& db, const Volum
 }
 
 MetadataStore MetadataStore::open(const std::filesystem::path& db) {
+  FileId file;
+  struct stat st {};
+  if (::stat(db.c_str(), &st) == 0) file = {st.st_dev, st.st_ino};  // else Db::open says why
   try {
-    MetadataStore store(sql::Db::open(db, /*create=*/false));
+    MetadataStore store(sql::Db::open(db, /*create=*/false), file);
     store.check_schema();
     return store;
   } catch (const Error& e) {
@@ -154,6 +158,11 @@ MetadataStore MetadataStore::open(const std::filesystem::path& db) {
     throw Error(e).with_hint("dvol.db holds the volume's branches and commits: restore it from a backup. "
                              "dvol has not touched the volume's data (data.img, meta.img).");
   }
+}
+
+bool MetadataStore::is_file_at(const std::filesystem::path& db) const {
+  struct stat st {};
+  return ::stat(db.c_str(), &st) == 0 && st.st_dev == file_.dev && st.st_ino == file_.ino;
 }
 
 void MetadataStore::check_schema() {
@@ -188,7 +197,20 @@ void MetadataStore::expect_changed(const std::string& what) {
   if (db_.changes() == 0) throw Error(Code::NotFound, what + " does not exist");
 }
 
+void MetadataStore::forget_reads() { remembered_ = Remembered{}; }
+
+bool MetadataStore::remembering() {
+  if (db_.in_transaction()) return false;
+  if (auto now = db_.total_changes(); now != remembered_.at_changes) {
+    remembered_ = Remembered{};
+    remembered_.at_changes = now;
+  }
+  return true;
+}
+
 VolumeRecord MetadataStore::volume() {
+  const bool remember = remembering();
+  if (remember && remembered_.volume) return *remembered_.volume;
   auto s = db_.prepare(
       "SELECT name, uid, fs, size_bytes, block_sectors, data_bytes, meta_bytes, checked_out, "
       "transaction_id, next_thin_id, created, used_bytes FROM volume WHERE id = 1");
@@ -196,18 +218,20 @@ VolumeRecord MetadataStore::volume() {
     throw Error(Code::Corruption, "metadata database " + db_.path().string() + " is damaged",
                 "the volume row is missing");
   }
-  return VolumeRecord{s.text(0),
-                      s.text(1),
-                      s.text(2),
-                      from_sql(s.int64(3)),
-                      static_cast<uint32_t>(s.int64(4)),
-                      from_sql(s.int64(5)),
-                      from_sql(s.int64(6)),
-                      s.text(7),
-                      from_sql(s.int64(8)),
-                      static_cast<uint32_t>(s.int64(9)),
-                      s.int64(10),
-                      from_sql(s.int64(11))};
+  VolumeRecord v{s.text(0),
+                 s.text(1),
+                 s.text(2),
+                 from_sql(s.int64(3)),
+                 static_cast<uint32_t>(s.int64(4)),
+                 from_sql(s.int64(5)),
+                 from_sql(s.int64(6)),
+                 s.text(7),
+                 from_sql(s.int64(8)),
+                 static_cast<uint32_t>(s.int64(9)),
+                 s.int64(10),
+                 from_sql(s.int64(11))};
+  if (remember) remembered_.volume = v;
+  return v;
 }
 
 std::vector<BranchRecord> MetadataStore::branches() {
@@ -219,20 +243,33 @@ std::vector<BranchRecord> MetadataStore::branches() {
 }
 
 std::optional<BranchRecord> MetadataStore::branch(const std::string& name) {
+  const bool remember = remembering();
+  if (remember)
+    if (auto it = remembered_.branches.find(name); it != remembered_.branches.end()) return it->second;
   auto s = db_.prepare("SELECT name, thin_id, head FROM branches WHERE name = ?");
   s.bind(1, name);
-  if (!s.step()) return std::nullopt;
-  return read_branch(s);
+  std::optional<BranchRecord> b;
+  if (s.step()) b = read_branch(s);
+  if (remember) remembered_.branches.emplace(name, b);
+  return b;
 }
 
 std::vector<CommitRecord> MetadataStore::commits() {
+  const bool remember = remembering();
+  if (remember && remembered_.commits) return *remembered_.commits;
   auto s = db_.prepare(std::string("SELECT ") + kCommitColumns + " FROM commits ORDER BY rowid");
   std::vector<CommitRecord> out;
   while (s.step()) out.push_back(read_commit(s));
+  if (remember) remembered_.commits = out;
   return out;
 }
 
 std::optional<CommitRecord> MetadataStore::commit(const std::string& id) {
+  if (remembering() && remembered_.commits) {
+    for (const auto& c : *remembered_.commits)
+      if (c.id == id) return c;
+    return std::nullopt;
+  }
   auto s = db_.prepare(std::string("SELECT ") + kCommitColumns + " FROM commits WHERE id = ?");
   s.bind(1, id);
   if (!s.step()) return std::nullopt;

@@ -12,7 +12,10 @@
 // Writes are single statements; group them with begin() so that a multi-row change (a commit:
 // add_commit + set_branch_head + set_transaction_id) is one atomic step. A write outside a
 // Transaction commits on its own.
+#include <sys/types.h>
+
 #include <filesystem>
+#include <map>
 #include <optional>
 #include <string>
 #include <vector>
@@ -23,7 +26,10 @@
 namespace dvol {
 
 inline constexpr int kStoreSchemaVersion = 1;
-inline constexpr uint32_t kMaxThinId = 0xFFFFFF;  // thin ids are 24-bit
+// Thin ids are 24-bit; the store hands out ids up to kMaxThinId. The last one is kept for the
+// diff's snapshot of the live data (src/diff_snapshot.h), which the store never records.
+inline constexpr uint32_t kMaxThinId = 0xFFFFFE;
+inline constexpr uint32_t kDiffSnapshotThinId = 0xFFFFFF;
 
 class MetadataStore {
  public:
@@ -35,10 +41,23 @@ class MetadataStore {
   // dvol database; Unsupported if a newer dvol wrote it.
   [[nodiscard]] static MetadataStore open(const std::filesystem::path& db);
 
+  // True if `db` still names the file this store opened (not removed, not replaced by another
+  // file). The open connection keeps its file's inode from being reused, so the same device
+  // and inode at `db` mean the same file; a file replaced just as it was opened reads as
+  // replaced, never the other way round.
+  [[nodiscard]] bool is_file_at(const std::filesystem::path& db) const;
+
   // Starts a write transaction; see sql::Transaction (rolls back unless commit() runs).
   [[nodiscard]] sql::Transaction begin();
 
   // ---- reads ----
+  // The volume row, branches and commits are remembered between writes: a command reads them
+  // dozens of times, and every read outside a transaction is a round of locking and checking
+  // dvol.db. A write of this connection forgets them (the connection's change count moves),
+  // reads inside a transaction are neither served nor kept (a rollback may undo them), and
+  // what other processes wrote is forgotten by forget_reads(), which the volume's lock calls
+  // once taken: from then on this process is the only writer.
+  void forget_reads();
   [[nodiscard]] VolumeRecord volume();
   [[nodiscard]] std::vector<BranchRecord> branches();  // sorted by name, bytewise
   [[nodiscard]] std::optional<BranchRecord> branch(const std::string& name);
@@ -76,12 +95,28 @@ class MetadataStore {
   void clear_intent();           // no intent is fine
 
  private:
-  explicit MetadataStore(sql::Db db) : db_(std::move(db)) {}
+  struct FileId {
+    dev_t dev = 0;
+    ino_t ino = 0;
+  };
+  MetadataStore(sql::Db db, FileId file) : db_(std::move(db)), file_(file) {}
   // Corruption unless the file is dvol's schema at kStoreSchemaVersion; Unsupported if newer.
   void check_schema();
   void expect_changed(const std::string& what);
 
+  // Remembered reads (see forget_reads), valid while the change count is `at_changes`.
+  struct Remembered {
+    int64_t at_changes = -1;
+    std::optional<VolumeRecord> volume;
+    std::map<std::string, std::optional<BranchRecord>, std::less<>> branches;
+    std::optional<std::vector<CommitRecord>> commits;
+  };
+  // True if reads may be served and kept now; drops what a write made stale.
+  bool remembering();
+
   sql::Db db_;
+  FileId file_;  // what was at the path just before it was opened
+  Remembered remembered_;
 };
 
 }  // namespace dvol

@@ -81,22 +81,22 @@ io::StateLock Volume::lock() {
     throw Error(Code::Unavailable, "volume " + name_ + " was removed or replaced while this command waited for it",
                 "uid " + uid_)
         .with_hint("run the command again");
+  store_->forget_reads();  // what others wrote before the lock was ours
   return std::move(*lock);
 }
 
 std::optional<io::StateLock> Volume::try_lock() {
   auto lock = io::StateLock::try_acquire(paths_.lock);
   if (lock && !still_here()) return std::nullopt;
+  if (lock) store_->forget_reads();
   return lock;
 }
 
 bool Volume::still_here() {
   // The store was opened before the lock was taken: meanwhile `rm` may have removed the
-  // volume and `init` made a new one of the same name (with a new uid). Acting on the old
+  // volume and `init` made a new one of the same name, in a new dvol.db. Acting on the old
   // store would bring up the old pool over the new volume's files.
-  std::error_code ec;
-  if (!fs::exists(paths_.db, ec)) return false;
-  return MetadataStore::open(paths_.db).volume().uid == uid_;
+  return store_->is_file_at(paths_.db);
 }
 
 dm::ThinPoolTable Volume::pool_table(const std::string& meta_dev, const std::string& data_dev) {

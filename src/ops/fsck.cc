@@ -76,7 +76,9 @@ FsckReport fsck_volume(Host& host, const std::string& name) {
     // Recovery deletes what an interrupted operation made; anything else is a leak.
     volume.deactivate_thin(id);
     volume.delete_thin(id, /*missing_ok=*/true);
-    r.repaired.push_back("deleted thin device " + std::to_string(id) + ", which no branch or commit used");
+    r.repaired.push_back(id == kDiffSnapshotThinId
+                             ? "deleted the snapshot of the live data that an interrupted diff left"
+                             : "deleted thin device " + std::to_string(id) + ", which no branch or commit used");
   }
   for (const auto& [id, owner] : owners)
     if (!in_pool.count(id))

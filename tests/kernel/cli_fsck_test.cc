@@ -74,22 +74,43 @@ TEST_F(Fsck, DeletesAThinDeviceThatNothingUses) {
   EXPECT_EQ(view("v"), before);
 }
 
-TEST_F(Fsck, TheNextCommandReleasesAMetadataSnapshotLeftHeld) {
-  // Given a metadata snapshot left held in the pool (as by a diff cut off by a crash), when
-  // fsck runs, then it releases it and says so, and diff (which reserves one) works again.
+TEST_F(Fsck, TheNextCommandCleansUpADiffCutOffByACrash) {
+  // Given what a diff cut off by a crash leaves in the pool (its snapshot of the live data,
+  // under the thin id kept for it, and the metadata snapshot held), when fsck runs, then it
+  // releases the one and deletes the other and says so, a second fsck finds only master and
+  // the commit, and diff (which makes both again) works.
   init("v");
   write_data(mount("v") / "a", 64 * 1024, 1);
   commit("one", "v");
+  send("create_snap 16777215 0");
   send("reserve_metadata_snap");
   ASSERT_NE(words_at(pool_status(), 3), "-");
 
   auto out = ok({"fsck", "v"});
-  EXPECT_NE(out.find("  repaired: released the pool's metadata snapshot that an interrupted diff held\n"),
+  EXPECT_NE(out.find("  repaired: released the pool's metadata snapshot and deleted the snapshot of the live data "
+                     "that an interrupted diff held\n"),
             std::string::npos)
       << out;
   EXPECT_EQ(words_at(pool_status(), 3), "-");
+  auto again = ok({"--json", "fsck", "v"});
+  EXPECT_NE(again.find("\"thin_devices\": 2"), std::string::npos) << again;
+  EXPECT_EQ(again.find("deleted"), std::string::npos) << again;
   auto diff = dvol({"diff", "v"});
   EXPECT_EQ(diff.status, 0) << diff.err;
+}
+
+TEST_F(Fsck, DeletesADiffSnapshotLeftWithoutItsMetadataSnapshot) {
+  // Given a diff snapshot left alone (a crash in the instant between making it and holding the
+  // metadata snapshot), when fsck runs, then it deletes it and says what it was.
+  init("v");
+  commit("one", "v");
+  send("create_snap 16777215 0");
+
+  auto out = ok({"fsck", "v"});
+  EXPECT_NE(out.find("  repaired: deleted the snapshot of the live data that an interrupted diff left\n"),
+            std::string::npos)
+      << out;
+  EXPECT_EQ(ok({"fsck", "v"}).find("repaired"), std::string::npos);
 }
 
 TEST_F(Fsck, ReportsACommitWhoseDataWasDeletedBehindDvolsBack) {

@@ -508,6 +508,11 @@ Prepared prepare(json& journal, const std::string& op, json& before) {
     make_commit(journal, "after it");
     p.args = {"commit", "-d", victim, kMain};
     p.may_vanish.push_back(std::string(kMain) + ":" + victim);
+  } else if (op == "diff") {
+    // Uncommitted data for it to find (and mount, with -v); a diff changes nothing, so its
+    // state after is its state before, and its snapshot must not outlive the reboot.
+    dirty(journal);
+    p.args = {"diff", "-v", kMain};
   } else if (op == "init") {
     if (has_volume(kSpare)) ok({"rm", "-f", kSpare});
     p.volume = kSpare;

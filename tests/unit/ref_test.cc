@@ -61,6 +61,18 @@ TEST(ParseRef, RefusesMalformedReferencesWithTheFormsInTheHint) {
   }
 }
 
+TEST(ParseRef, TryParseRefAgreesWithParseRefWithoutThrowing) {
+  // given references and non-references (volume names among them), when tried, then the
+  // valid ones give parse_ref's Ref and the others nothing.
+  for (std::string text : {std::string("HEAD"), std::string("HEAD~2^"), std::string("fd39"), std::string(kA)}) {
+    auto ref = try_parse_ref(text);
+    ASSERT_TRUE(ref.has_value()) << text;
+    EXPECT_EQ(*ref, parse_ref(text)) << text;
+  }
+  for (const char* text : {"", "abc", "HEAD^2", "FD39", "master", "db/main", "HEAD~99999999999999999999"})
+    EXPECT_EQ(try_parse_ref(text), std::nullopt) << text;
+}
+
 TEST(ParseRef, RefusesUppercaseIdsSayingIdsAreLowercase) {
   // given an uppercase id prefix, when parsed, then it is refused and the hint says why.
   Error e = thrown_error([] { static_cast<void>(parse_ref("FD39DB2")); });

@@ -31,6 +31,52 @@ TEST_F(StoreTest, LargeUnsignedValuesSurvive) {
   EXPECT_EQ(store_.volume().data_bytes, 1ull << 63);
 }
 
+TEST_F(StoreTest, ReadsFollowThisStoresWritesAndRollbacks) {
+  // given remembered reads, when this store writes, and then writes inside a transaction that
+  // rolls back, then each read shows the database as it is: the write, then not the undone one.
+  EXPECT_EQ(store_.volume().transaction_id, volume_.transaction_id);
+  EXPECT_EQ(store_.branch("dev"), std::nullopt);
+  store_.set_transaction_id(41);
+  store_.add_branch(BranchRecord{"dev", 7, std::nullopt});
+  EXPECT_EQ(store_.volume().transaction_id, 41u);
+  EXPECT_EQ(store_.branch("dev")->thin_id, 7u);
+  {
+    auto txn = store_.begin();
+    store_.set_transaction_id(42);
+    store_.set_branch_thin("dev", 8);
+    EXPECT_EQ(store_.volume().transaction_id, 42u);
+    EXPECT_EQ(store_.branch("dev")->thin_id, 8u);
+  }  // rolled back
+  EXPECT_EQ(store_.volume().transaction_id, 41u);
+  EXPECT_EQ(store_.branch("dev")->thin_id, 7u);
+  EXPECT_TRUE(store_.commits().empty());
+  auto c = make_commit('a', std::nullopt, 1);
+  store_.add_commit(c);
+  EXPECT_EQ(store_.commits().size(), 1u);
+  EXPECT_EQ(store_.commit(c.id), c);
+}
+
+TEST_F(StoreTest, AnotherProcesssWritesAreSeenOnceReadsAreForgotten) {
+  // given a store that has read the volume, when another connection (another dvol process)
+  // changes it, then forget_reads() (what taking the volume's lock does) makes it read anew.
+  EXPECT_EQ(store_.volume().transaction_id, volume_.transaction_id);
+  MetadataStore::open(path_).set_transaction_id(99);
+  store_.forget_reads();
+  EXPECT_EQ(store_.volume().transaction_id, 99u);
+}
+
+TEST_F(StoreTest, IsFileAtTellsTheOpenedFileFromAReplacement) {
+  // given an open store, when its file is replaced by a new database at the same path, then
+  // is_file_at says so (false), while the store opened on the new file says true.
+  EXPECT_TRUE(store_.is_file_at(path_));
+  std::filesystem::remove(path_);
+  MetadataStore fresh = MetadataStore::create(path_, volume_);
+  EXPECT_FALSE(store_.is_file_at(path_));
+  EXPECT_TRUE(fresh.is_file_at(path_));
+  std::filesystem::remove(path_);
+  EXPECT_FALSE(fresh.is_file_at(path_));
+}
+
 TEST_F(StoreTest, CreatingOverAnExistingFileIsRefused) {
   // given an existing database, when created again, then AlreadyExists and the old one keeps
   // its data.
@@ -224,17 +270,19 @@ TEST_F(StoreTest, AllocateThinIdHandsOutIncreasingIds) {
   EXPECT_EQ(store_.volume().next_thin_id, 4u);
 }
 
-TEST_F(StoreTest, AllocateThinIdStopsAtTheTwentyFourBitLimit) {
-  // given the last 24-bit id is next, when allocated twice, then 0xFFFFFF and then
-  // ResourceExhausted, with the counter left in place.
+TEST_F(StoreTest, AllocateThinIdStopsBeforeTheDiffSnapshotsId) {
+  // given the last id below the diff snapshot's (the last 24-bit id) is next, when allocated
+  // twice, then 0xFFFFFE and then ResourceExhausted, with the counter left in place: the diff
+  // snapshot's id is never handed out.
   TempDir dir;
   VolumeRecord v = volume_;
-  v.next_thin_id = 0xFFFFFF;
+  v.next_thin_id = 0xFFFFFE;
   MetadataStore store = MetadataStore::create(dir.path() / "dvol.db", v);
-  EXPECT_EQ(store.allocate_thin_id(), 0xFFFFFFu);
+  EXPECT_EQ(store.allocate_thin_id(), 0xFFFFFEu);
   Error e = thrown_error([&] { static_cast<void>(store.allocate_thin_id()); });
   EXPECT_EQ(e.code(), Code::ResourceExhausted);
-  EXPECT_EQ(store.volume().next_thin_id, 0x1000000u);
+  EXPECT_EQ(store.volume().next_thin_id, 0xFFFFFFu);
+  EXPECT_EQ(kDiffSnapshotThinId, 0xFFFFFFu);
 }
 
 TEST_F(StoreTest, NoIntentByDefault) {
