@@ -50,7 +50,8 @@ nlohmann::json commit_json(const std::optional<CommitRecord>& c) {
 nlohmann::json render_json(const DiffResult& r) {
   nlohmann::json j{{"volume", r.volume}, {"from", commit_json(r.from)}, {"to", commit_json(r.to)},
                    {"bytes_changed", r.bytes_changed}, {"candidate_bytes", r.candidate_bytes}};
-  j["timing_ms"] = {{"metadata", r.metadata_ms}, {"compare", r.compare_ms}, {"files", r.files_ms}};
+  j["timing_ms"] = {{"open", r.open_ms},         {"snapshot", r.snapshot_ms}, {"metadata", r.metadata_ms},
+                    {"compare", r.compare_ms}, {"files", r.files_ms}};
   j["ranges"] = nlohmann::json::array();
   for (const auto& range : r.changed) j["ranges"].push_back({{"offset", range.offset}, {"length", range.length}});
   if (r.files) {

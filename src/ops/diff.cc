@@ -101,10 +101,18 @@ Compared compare_thins(Volume& volume, uint32_t a, uint32_t b, std::optional<uin
 }
 
 // Runs `use` on a snapshot of the live branch (see src/diff_snapshot.h), deleted afterwards.
+// Adds the time spent taking and deleting it to *snapshot_ms.
 template <typename F>
-auto with_live_snapshot(Volume& volume, F&& use) {
-  DiffSnapshot snapshot(volume);
-  return use(snapshot.thin_id(), snapshot.metadata_root());
+auto with_live_snapshot(Volume& volume, double* snapshot_ms, F&& use) {
+  auto t = std::chrono::steady_clock::now();
+  std::optional<DiffSnapshot> snapshot;
+  snapshot.emplace(volume);
+  *snapshot_ms += ms_since(t);
+  auto result = use(snapshot->thin_id(), snapshot->metadata_root());
+  t = std::chrono::steady_clock::now();
+  snapshot.reset();
+  *snapshot_ms += ms_since(t);
+  return result;
 }
 
 }  // namespace
@@ -113,6 +121,7 @@ DiffResult diff(Host& host, const DiffRequest& request) {
   auto from_ref = parse_ref(request.from.value_or("HEAD"));
   std::optional<Ref> to_ref;
   if (request.to) to_ref = parse_ref(*request.to);
+  const auto opened = std::chrono::steady_clock::now();
   auto volume = Volume::open(host, request.volume);
   require_root("diff");
   auto lock = volume.lock();
@@ -125,12 +134,13 @@ DiffResult diff(Host& host, const DiffRequest& request) {
   result.from = store.commit(resolve_ref(from_ref, history, all, branch)).value();
   if (to_ref) result.to = store.commit(resolve_ref(*to_ref, history, all, branch)).value();
   volume.activate();
+  result.open_ms = ms_since(opened);
 
   auto run = [&](uint32_t to_thin, std::optional<uint64_t> metadata_root) {
     return compare_thins(volume, result.from.thin_id, to_thin, metadata_root, request.files, request.full_compare,
                          request.progress, request.cancelled);
   };
-  Compared c = result.to ? run(result.to->thin_id, std::nullopt) : with_live_snapshot(volume, run);
+  Compared c = result.to ? run(result.to->thin_id, std::nullopt) : with_live_snapshot(volume, &result.snapshot_ms, run);
   result.bytes_changed = c.blocks.bytes_differing;
   result.changed = std::move(c.blocks.changed);
   result.candidate_bytes = c.candidate_bytes;
@@ -145,7 +155,8 @@ std::vector<FileChange> uncommitted_changes(Volume& volume) {
   auto branch = volume.store().branch(volume.record().checked_out).value();
   if (!branch.head) return {};
   auto head = volume.store().commit(*branch.head).value();
-  auto c = with_live_snapshot(volume, [&](uint32_t snap, uint64_t metadata_root) {
+  double snapshot_ms = 0;
+  auto c = with_live_snapshot(volume, &snapshot_ms, [&](uint32_t snap, uint64_t metadata_root) {
     return compare_thins(volume, head.thin_id, snap, metadata_root, /*files=*/true, /*full=*/false, {}, {});
   });
   return c.files ? c.files->files : std::vector<FileChange>{};

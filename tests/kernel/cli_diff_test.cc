@@ -89,6 +89,9 @@ TEST_F(DiffCommand, IdenticalStatesHaveNothingChanged) {
   auto j = diff_json({"HEAD^", "HEAD"});
   EXPECT_TRUE(j["files"].empty()) << j.dump();
   EXPECT_LE(j["bytes_changed"].get<uint64_t>(), 8192u) << j.dump();
+  // Two commits need no snapshot of the live data: none was taken.
+  EXPECT_EQ(j["timing_ms"]["snapshot"].get<double>(), 0.0) << j.dump();
+  EXPECT_GT(j["timing_ms"]["open"].get<double>(), 0.0) << j.dump();
 }
 
 TEST_F(DiffCommand, KnownWritesGiveTheirFileLines) {
@@ -119,6 +122,8 @@ TEST_F(DiffCommand, KnownWritesGiveTheirFileLines) {
   EXPECT_EQ(files.size(), 6u);
   EXPECT_EQ(j["bytes_changed"].get<uint64_t>(), sum_of_parts(j));
   EXPECT_GE(j["bytes_changed"].get<uint64_t>(), (1u << 20) + 4096);
+  // The live side was read from a snapshot, and the JSON says what taking it cost.
+  EXPECT_GT(j["timing_ms"]["snapshot"].get<double>(), 0.0) << j.dump();
   // The text form says the same.
   auto text = ok({"diff", "-v"});
   EXPECT_NE(text.find("  M         4K  db/table\n"), std::string::npos) << text;
