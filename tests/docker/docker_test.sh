@@ -9,7 +9,7 @@ here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 dvol_bin=$(realpath "$1")
 
 if [[ ${DVOL_IN_TEST_KERNEL:-} != 1 ]]; then
-  exec "$here/../../scripts/uml-run" --docker --mem 2G --timeout 900 -- "$0" "$dvol_bin"
+  exec "$here/../../scripts/uml-run" --docker --mem 2G --timeout 1500 -- "$0" "$dvol_bin"
 fi
 
 docker=/usr/bin/docker  # Debian's CLI, even if another docker is earlier in PATH
@@ -169,9 +169,12 @@ pgdata=$(dvol path pg)/pgdata
 mkdir "$pgdata" && chown "$pg_uid:$pg_gid" "$pgdata" && chmod 700 "$pgdata"
 pg_run() { run --user "$pg_uid:$pg_gid" -v /usr:/usr:ro --volume-driver dvol -v pg:/data "$@"; }
 pg_run --rm dvol-test/pg /usr/lib/postgresql/15/bin/initdb -D /data/pgdata -U postgres -A trust --locale=C -E UTF8 >/dev/null
-# No background writes between our statements: an idle database changes nothing on disk.
+# No background writes between our statements: an idle database changes nothing on disk. At
+# the default wal_level (replica), the background writer also logs the running transactions to
+# the WAL within 15 s of any WAL write, a checkpoint's included: on a slow machine that lands
+# between a commit and the next checkout, which is then rightly refused (uncommitted changes).
 pg_options=(-c listen_addresses=127.0.0.1 -p 55432 -c unix_socket_directories=/tmp -c autovacuum=off
-  -c checkpoint_timeout=1h -c bgwriter_lru_maxpages=0 -c fsync=on)
+  -c checkpoint_timeout=1h -c bgwriter_lru_maxpages=0 -c wal_level=minimal -c max_wal_senders=0 -c fsync=on)
 pg_run -d --name db dvol-test/pg /usr/lib/postgresql/15/bin/postgres -D /data/pgdata "${pg_options[@]}" >/dev/null
 psql() { command psql -h 127.0.0.1 -p 55432 -U postgres -d postgres -X -q -t -A "$@"; }
 wait_db() {
