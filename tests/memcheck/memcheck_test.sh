@@ -23,9 +23,11 @@ objcopy --strip-debug "$dvol_bin" "$DVOL_TEST_STATE/dvol" || exit 1
 dvol_bin=$DVOL_TEST_STATE/dvol
 failures=0 passed=0
 log=$DVOL_TEST_STATE/memcheck.log
-# Exit status 99 means memcheck found something; its report is in the log.
+# Exit status 99 means memcheck found something; its report is in the log. No --track-origins:
+# a use of uninitialised memory is reported without it; it only adds where the value came
+# from, and slows every run (add it to diagnose a report).
 memcheck=(valgrind -q --error-exitcode=99 --leak-check=full --errors-for-leak-kinds=definite
-          --show-leak-kinds=definite --track-origins=yes --log-file="$log.%p")
+          --show-leak-kinds=definite --log-file="$log.%p")
 dvol() { "${memcheck[@]}" "$dvol_bin" --no-docker "$@"; }
 check() {  # check COMMAND...: passes when dvol exits 0 (or as expected) with a clean memcheck
   local want=0
