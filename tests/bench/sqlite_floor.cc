@@ -11,6 +11,7 @@
 #include <cstdio>
 #include <cstring>
 #include <ctime>
+#include <exception>
 
 #include "src/store.h"
 
@@ -33,7 +34,12 @@ int create(const char* path) {
   v.meta_bytes = 16ull << 20;
   v.checked_out = "master";
   v.created = std::time(nullptr);
-  (void)dvol::MetadataStore::create(path, v);
+  try {
+    (void)dvol::MetadataStore::create(path, v);
+  } catch (const std::exception& e) {
+    std::fprintf(stderr, "sqlite_floor: %s: %s\n", path, e.what());
+    return 1;
+  }
   return 0;
 }
 
