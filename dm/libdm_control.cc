@@ -70,6 +70,10 @@ class DmTask {
       case EEXIST: code = Code::AlreadyExists; msg = "device " + name_ + " already exists"; break;
       case ENOSPC: code = Code::ResourceExhausted; msg = "pool " + name_ + " is out of space"; break;
       case EPERM: case EACCES: code = Code::PermissionDenied; msg = "device-mapper needs root"; break;
+      case EIO:
+        // Suspending a device with a filesystem on it freezes the filesystem first.
+        if (std::strcmp(op_, "suspend") == 0) msg = "the filesystem on " + name_ + " could not be frozen (I/O error)";
+        break;
       default: break;
     }
     throw Error(code, msg, detail);

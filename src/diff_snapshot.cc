@@ -3,9 +3,8 @@
 #include <cstdio>
 #include <exception>
 
-#include "dm/suspended_device.h"
 #include "io/error.h"
-#include "src/naming.h"
+#include "src/live_suspend.h"
 #include "src/volume.h"
 
 namespace dvol {
@@ -15,7 +14,7 @@ DiffSnapshot::DiffSnapshot(Volume& volume) : volume_(volume) {
   auto branch = volume.store().branch(record.checked_out).value();
   const dm::CreateSnap create{dm::ThinId(kDiffSnapshotThinId), dm::ThinId(branch.thin_id)};
   {
-    auto suspended = dm::SuspendedDevice::suspend(volume.host().dm, thin_dm_name(record.uid, branch.thin_id));
+    auto suspended = suspend_live_branch(volume, branch.thin_id);
     try {
       volume.pool().send(create);
     } catch (const Error& e) {

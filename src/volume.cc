@@ -179,10 +179,8 @@ void Volume::mount_branch(uint32_t thin_id) {
   if (info && mounted == info->major_minor()) {
     if (!io::mount_stopped_writing(paths_.mount)) return;
     // A write error (a full host disk under the pool) made the filesystem stop writing:
-    // mount it again, which replays its journal, so the branch takes writes once space is
-    // back. Busy (a container uses it): throws Unavailable, and nothing has changed.
-    io::unmount(paths_.mount);
-    io::mount_filesystem(dev, paths_.mount, io::branch_mount_options(fs_));
+    // mount it again, so the branch takes writes once space is back.
+    remount_branch(thin_id);
     return;
   }
   if (!mounted.empty()) {
@@ -196,6 +194,13 @@ void Volume::mount_branch(uint32_t thin_id) {
     }
   }
   fs::create_directories(paths_.mount);
+  io::mount_filesystem(dev, paths_.mount, io::branch_mount_options(fs_));
+}
+
+void Volume::remount_branch(uint32_t thin_id) {
+  auto dev = activate_thin(thin_id);
+  io::unmount(paths_.mount);
+  // A crash here leaves the branch unmounted; the next command's activate() mounts it.
   io::mount_filesystem(dev, paths_.mount, io::branch_mount_options(fs_));
 }
 

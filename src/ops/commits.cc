@@ -1,12 +1,12 @@
 // Operations on commits: commit, log, reset --hard, commit -d.
 #include <ctime>
 
-#include "dm/suspended_device.h"
 #include "io/error.h"
 #include "src/author.h"
 #include "src/commit_date.h"
 #include "src/commit_id.h"
 #include "src/history.h"
+#include "src/live_suspend.h"
 #include "src/ops/around_containers.h"
 #include "src/operations.h"
 #include "src/pool_space.h"
@@ -43,7 +43,7 @@ CommitRecord commit(Host& host, const std::string& name, const std::string& mess
     // Suspend before create_snap so the origin's mappings are stable; the suspend also
     // freezes and flushes the mounted filesystem, so the snapshot is crash-consistent while
     // containers keep running. Resumed on every path.
-    auto suspended = dm::SuspendedDevice::suspend(host.dm, thin_dm_name(record.uid, branch.thin_id));
+    auto suspended = suspend_live_branch(volume, branch.thin_id);
     volume.pool().send(dm::CreateSnap{dm::ThinId(c.thin_id), dm::ThinId(branch.thin_id)});
     suspended.resume();
   }

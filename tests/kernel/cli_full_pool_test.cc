@@ -275,9 +275,12 @@ TEST_F(FullDisk, WhenThePoolIsFullWritesFailAtOnceAndCommitsAndBranchesAreRefuse
   // Given a 192M volume (its data file grows to 768M at most) whose commits keep generations
   // of a 136 MiB file rewritten in place, when a generation needs more than the pool has left,
   // then the writer gets an error at once and the pool reports out_of_data_space
-  // (error_if_no_space: nothing is queued); commit and checkout -b are then refused with a
+  // (error_if_no_space: nothing is queued), and the filesystem's journal, committed while the
+  // pool is full, stops as on a failed disk; commit and checkout -b are then refused with a
   // message naming the volume and how to free space, and change nothing; after `commit -d`
-  // of old commits the volume takes commits again and the first commit's data is intact.
+  // of old commits, a commit while a program holds a file open on the stopped filesystem is
+  // refused (it must be mounted again), and once the file is closed the volume takes commits
+  // and writes again and the first commit's data is intact.
   ok({"init", "v", "--size", "192M"});
   auto path = mount("v");
   std::vector<std::string> ids;
@@ -288,6 +291,7 @@ TEST_F(FullDisk, WhenThePoolIsFullWritesFailAtOnceAndCommitsAndBranchesAreRefuse
     ids.push_back(commit("generation " + std::to_string(i)));
   }
   ASSERT_NE(failed.error, 0) << "the pool never ran short";
+  ::sync();  // a journal commit into the full pool: ext4 stops its journal, still looking writable
   ASSERT_GE(ids.size(), 3u) << "the data file grew to hold several generations";
   EXPECT_TRUE(failed.error == EIO || failed.error == ENOSPC) << std::strerror(failed.error);
   EXPECT_LT(failed.seconds, kPromptSeconds);
@@ -309,8 +313,23 @@ TEST_F(FullDisk, WhenThePoolIsFullWritesFailAtOnceAndCommitsAndBranchesAreRefuse
   EXPECT_EQ(ok({"log"}), log_before);
 
   for (size_t i = 1; i < ids.size(); ++i) ok({"commit", "-d", ids[i]});
+  auto log_freed = ok({"log"});
+  int held = ::open((path / "a.bin").c_str(), O_RDONLY | O_CLOEXEC);
+  ASSERT_GE(held, 0);
+  r = dvol({"commit", "-m", "while a file is open"});
+  ::close(held);
+  EXPECT_EQ(r.status, 1);
+  EXPECT_EQ(r.err_line(0),
+            "dvol: the filesystem of volume v stopped after a write error (did its pool run out of space?) and "
+            "must be mounted again, but it is in use")
+      << r.err;
+  EXPECT_EQ(r.err_line(1), "stop the containers using volume v, then run the command again") << r.err;
+  EXPECT_EQ(ok({"log"}), log_freed);
+
   auto again = dvol({"commit", "-m", "after freeing"});
   EXPECT_EQ(again.status, 0) << again.err;
+  write_data(path / "new.bin", 1 * kMiB, 7);
+  commit("a write after freeing");
   ok({"reset", "--hard", ids[0]});
   EXPECT_EQ(files_in(path), (std::map<std::string, std::string>{{"a.bin", data_for(136 * kMiB, 1)}}));
 }
