@@ -134,33 +134,61 @@ Result run_process(const std::vector<std::string>& argv, const std::vector<std::
 
 std::string dvol_binary() { return DVOL_BINARY; }
 
-std::string data_for(size_t bytes, unsigned seed) {
-  std::mt19937_64 gen(seed);
-  std::string data(bytes, '\0');
+std::string DataStream::next(size_t n) {
+  std::string data(n, '\0');
   size_t i = 0;
-  for (; i + 8 <= bytes; i += 8) {
-    uint64_t v = gen();
+  for (; i + 8 <= n; i += 8) {
+    uint64_t v = gen_();
     std::memcpy(&data[i], &v, 8);
   }
-  for (; i < bytes; ++i) data[i] = static_cast<char>(gen());
+  for (; i < n; ++i) data[i] = static_cast<char>(gen_());
   return data;
 }
 
+std::string data_for(size_t bytes, unsigned seed) { return DataStream(seed).next(bytes); }
+
+namespace {
+constexpr size_t kPiece = 1 << 20;
+}  // namespace
+
 void write_data(const fs::path& file, size_t bytes, unsigned seed) {
-  auto data = data_for(bytes, seed);
+  DataStream stream(seed);
   std::ofstream out(file, std::ios::binary | std::ios::trunc);
-  out.write(data.data(), static_cast<std::streamsize>(data.size()));
+  for (size_t done = 0; done < bytes;) {
+    auto piece = stream.next(std::min(kPiece, bytes - done));
+    out.write(piece.data(), static_cast<std::streamsize>(piece.size()));
+    done += piece.size();
+  }
   out.close();
   if (!out) throw std::runtime_error("cannot write " + file.string());
   ::sync();
 }
 
+bool holds_data(const fs::path& file, size_t bytes, unsigned seed) {
+  std::error_code ec;
+  if (fs::file_size(file, ec) != bytes || ec) return false;
+  std::ifstream in(file, std::ios::binary);
+  DataStream stream(seed);
+  std::string got(kPiece, '\0');
+  for (size_t done = 0; done < bytes;) {
+    size_t n = std::min(kPiece, bytes - done);
+    in.read(got.data(), static_cast<std::streamsize>(n));
+    if (static_cast<size_t>(in.gcount()) != n || got.compare(0, n, stream.next(n)) != 0) return false;
+    done += n;
+  }
+  return true;
+}
+
 void overwrite_in_place(const fs::path& file, unsigned seed) {
   auto size = fs::file_size(file);
-  auto data = data_for(size, seed);
+  DataStream stream(seed);
   int fd = ::open(file.c_str(), O_WRONLY | O_CLOEXEC);
   if (fd < 0) throw std::runtime_error("cannot open " + file.string());
-  write_all(fd, data);
+  for (size_t done = 0; done < size;) {
+    auto piece = stream.next(std::min<size_t>(kPiece, size - done));
+    write_all(fd, piece);
+    done += piece.size();
+  }
   ::fsync(fd);
   ::close(fd);
   ::sync();
@@ -279,13 +307,15 @@ std::map<std::string, std::string> CliTest::files_in(const fs::path& dir) {
   std::map<std::string, std::string> out;
   for (auto it = fs::recursive_directory_iterator(dir); it != fs::recursive_directory_iterator(); ++it) {
     auto rel = fs::relative(it->path(), dir).string();
-    if (rel == "lost+found") {
-      it.disable_recursion_pending();
-      continue;
-    }
     if (it->is_regular_file()) out[rel] = read_file(it->path());
     else if (it->is_directory()) out[rel + "/"] = "";
   }
+  return out;
+}
+
+std::set<std::string> CliTest::names_in(const fs::path& dir) {
+  std::set<std::string> out;
+  for (const auto& entry : fs::directory_iterator(dir)) out.insert(entry.path().filename().string());
   return out;
 }
 

@@ -15,6 +15,7 @@
 #include <iosfwd>
 #include <map>
 #include <optional>
+#include <random>
 #include <set>
 #include <string>
 #include <utility>
@@ -67,6 +68,21 @@ void write_data(const std::filesystem::path& file, size_t bytes, unsigned seed);
 void overwrite_in_place(const std::filesystem::path& file, unsigned seed);
 // The bytes write_data(file, bytes, seed) writes.
 std::string data_for(size_t bytes, unsigned seed);
+// data_for(total, seed) a piece at a time, so that large files are written and checked
+// without holding them in memory: the test kernel maps every page a process touches on its
+// own, and a few hundred MiB in one process can use up the host's vm.max_map_count (65530
+// by default), which gets the process killed.
+class DataStream {
+ public:
+  explicit DataStream(unsigned seed) : gen_(seed) {}
+  // The next `n` bytes; every piece but the last must be a multiple of 8 bytes long.
+  std::string next(size_t n);
+
+ private:
+  std::mt19937_64 gen_;
+};
+// True if `file` holds exactly data_for(bytes, seed); reads it a piece at a time.
+bool holds_data(const std::filesystem::path& file, size_t bytes, unsigned seed);
 std::string read_file(const std::filesystem::path& file);
 // 64-bit FNV-1a of `data`, as 16 hex digits.
 std::string checksum(const std::string& data);
@@ -113,8 +129,10 @@ class CliTest : public ::testing::Test {
   uint64_t used_bytes(const std::string& volume);
 
   View view(const std::string& volume);
-  // The files of the mounted branch (relative path -> content), lost+found excluded.
+  // Everything the mounted branch shows: relative path -> content, "dir/" -> "" for directories.
   static std::map<std::string, std::string> files_in(const std::filesystem::path& dir);
+  // The names directly in `dir`.
+  static std::set<std::string> names_in(const std::filesystem::path& dir);
 
   // dm devices named dvol-* that did not exist when the test began.
   std::set<std::string> new_dm_devices() const;
