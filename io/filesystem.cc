@@ -1,5 +1,14 @@
 #include "io/filesystem.h"
 
+#include <stdlib.h>
+#include <sys/stat.h>
+
+#include <cerrno>
+#include <filesystem>
+#include <fstream>
+#include <optional>
+#include <vector>
+
 #include "io/crash_point.h"
 #include "io/error.h"
 #include "io/run.h"
@@ -14,16 +23,64 @@ std::optional<FsType> parse_fs(std::string_view name) {
   return std::nullopt;
 }
 
-void make_filesystem(FsType type, const std::string& device) {
+namespace {
+
+// A private temporary directory for what mkfs reads, removed with its contents.
+class ScratchDir {
+ public:
+  ScratchDir() {
+    std::string pattern = (std::filesystem::temp_directory_path() / "dvol-mkfs.XXXXXX").string();
+    if (!::mkdtemp(pattern.data())) throw sys_error("mkdtemp", pattern, errno);
+    path_ = pattern;
+  }
+  ~ScratchDir() {
+    std::error_code ignored;  // a leftover in TMPDIR harms nothing
+    std::filesystem::remove_all(path_, ignored);
+  }
+  ScratchDir(const ScratchDir&) = delete;
+  ScratchDir& operator=(const ScratchDir&) = delete;
+  const std::filesystem::path& path() const { return path_; }
+
+ private:
+  std::filesystem::path path_;
+};
+
+void make_dir(const std::filesystem::path& dir) {
+  if (::mkdir(dir.c_str(), 0755) != 0) throw sys_error("mkdir", dir.string(), errno);
+  ::chmod(dir.c_str(), 0755);  // whatever the umask
+}
+
+}  // namespace
+
+void make_filesystem(FsType type, const std::string& device, const std::string& top_dir) {
   crash_point("mkfs");
+  std::optional<ScratchDir> scratch;
+  if (!top_dir.empty()) scratch.emplace();
   if (type == FsType::Ext4) {
     // 4 KiB blocks whatever the size (mke2fs picks 1 KiB for small filesystems), so that a
     // file block is one diff block.
-    run_checked({"mkfs.ext4", "-q", "-F", "-b", "4096", "-E", "nodiscard,lazy_itable_init=1,lazy_journal_init=1",
-                 "-L", "dvol", device},
-                "apt-get install e2fsprogs");
+    std::vector<std::string> argv{"mkfs.ext4", "-q", "-F", "-b", "4096", "-E",
+                                  "nodiscard,lazy_itable_init=1,lazy_journal_init=1", "-L", "dvol"};
+    if (scratch) {
+      // -d: the root's contents come from a directory tree.
+      auto tree = scratch->path() / "root";
+      make_dir(tree);
+      make_dir(tree / top_dir);
+      argv.insert(argv.end(), {"-d", tree.string()});
+    }
+    argv.push_back(device);
+    run_checked(argv, "apt-get install e2fsprogs");
   } else {
-    run_checked({"mkfs.xfs", "-q", "-f", "-K", "-L", "dvol", device}, "apt-get install xfsprogs");
+    std::vector<std::string> argv{"mkfs.xfs", "-q", "-f", "-K", "-L", "dvol"};
+    if (scratch) {
+      // -p: a prototype file (mkfs.xfs(8)): boot image and sizes (both ignored), the root,
+      // its one entry, the end of each directory.
+      auto proto = scratch->path() / "proto";
+      std::ofstream(proto) << "/dev/null\n0 0\nd--755 0 0\n" << top_dir << " d--755 0 0\n$\n$\n";
+      argv.insert(argv.end(), {"-p", proto.string()});
+    }
+    argv.push_back(device);
+    run_checked(argv, "apt-get install xfsprogs");
   }
 }
 

@@ -16,7 +16,9 @@ std::optional<FsType> parse_fs(std::string_view name);
 // Makes an empty filesystem on `device`, writing as little as possible: a thin device reads
 // unprovisioned blocks as zeros, so inode tables and the journal need not be zeroed (that
 // would allocate hundreds of MiB in the pool), and no discard is sent (nothing to discard).
-void make_filesystem(FsType type, const std::string& device);
+// `top_dir`, if given, is made in the new filesystem's root (mode 0755, root's) by mkfs
+// itself: nothing is mounted.
+void make_filesystem(FsType type, const std::string& device, const std::string& top_dir = "");
 
 // Options for the read-write mount of a branch. ext4's lazy inode-table initialisation is
 // switched off (noinit_itable): otherwise a kernel thread writes to an idle volume.

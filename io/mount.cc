@@ -30,6 +30,23 @@ void mount_filesystem(const std::string& device, const fs::path& target, const M
   }
 }
 
+void mount_filesystem_dir(const std::string& device, const std::string& dir, const fs::path& target,
+                          const fs::path& staging, const MountOptions& options) {
+  if (dir.empty()) return mount_filesystem(device, target, options);
+  while (is_mountpoint(staging))
+    if (::umount2(staging.c_str(), MNT_DETACH) != 0) throw sys_error("unmount", staging.string(), errno);
+  fs::create_directories(staging);
+  // The guard unmounts `staging` when this returns, on every path.
+  auto whole = Mount::mount(device, staging, options);
+  // A bind mount keeps the flags of the mount it copies (nosuid, nodev, ro).
+  if (::mount((staging / dir).c_str(), target.c_str(), nullptr, MS_BIND, nullptr) != 0) {
+    int err = errno;
+    throw Error(err == EBUSY ? Code::Unavailable : Code::Io,
+                "cannot mount " + device + " at " + target.string() + ": " + std::strerror(err),
+                "mount --bind " + (staging / dir).string() + " " + target.string());
+  }
+}
+
 void unmount(const fs::path& target) {
   crash_point("unmount");
   if (::umount2(target.c_str(), 0) == 0) return;
@@ -45,8 +62,9 @@ void unmount(const fs::path& target) {
 static std::string unescape_mountinfo(const std::string& s) {
   std::string out;
   for (size_t i = 0; i < s.size(); ++i) {
-    if (s[i] == '\\' && i + 4 <= s.size()) {
-      out.push_back(static_cast<char>(std::stoi(s.substr(i + 1, 3), nullptr, 8)));
+    auto octal = [](char c) { return c >= '0' && c <= '7'; };
+    if (s[i] == '\\' && i + 4 <= s.size() && octal(s[i + 1]) && octal(s[i + 2]) && octal(s[i + 3])) {
+      out.push_back(static_cast<char>((s[i + 1] - '0') * 64 + (s[i + 2] - '0') * 8 + (s[i + 3] - '0')));
       i += 3;
     } else {
       out.push_back(s[i]);

@@ -18,6 +18,13 @@ struct MountOptions {
 // Mounts `device` at `target` with nosuid,nodev. Throws with the kernel's reason.
 void mount_filesystem(const std::string& device, const std::filesystem::path& target, const MountOptions& options);
 
+// Mounts directory `dir` of the filesystem on `device` at `target` (nosuid,nodev like the
+// filesystem): the whole filesystem is mounted at `staging` for the instant of a bind mount of
+// its `dir`, then unmounted there, so that `target` is its only mount. Whatever a crash in that
+// instant left at `staging` is unmounted first. An empty `dir` mounts the whole filesystem.
+void mount_filesystem_dir(const std::string& device, const std::string& dir, const std::filesystem::path& target,
+                          const std::filesystem::path& staging, const MountOptions& options);
+
 // Unmounts `target`. Busy: throws Unavailable naming the path. Not mounted: fine.
 void unmount(const std::filesystem::path& target);
 

@@ -30,6 +30,9 @@ struct VolumePaths {
   std::filesystem::path meta;
   std::filesystem::path lock;
   std::filesystem::path mount;
+  // Where a branch's whole filesystem is mounted for an instant, to mount its data directory
+  // at `mount` (see io::mount_filesystem_dir).
+  std::filesystem::path staging;
 };
 
 std::filesystem::path volumes_dir(const std::filesystem::path& root);

@@ -22,6 +22,10 @@ struct VolumeRecord {
   uint32_t next_thin_id = 0;    // next thin id to hand out (24-bit space)
   int64_t created = 0;          // unix seconds
   uint64_t used_bytes = 0;      // pool data in use at the last change, in bytes
+  // The directory of every branch's filesystem that users and containers get (`dvol path`):
+  // "data", so that what they see is empty in a new volume (a filesystem's root holds
+  // lost+found). Empty in volumes made before it existed (store schema 1): the whole filesystem.
+  std::string data_dir;
 
   bool operator==(const VolumeRecord&) const = default;
 };

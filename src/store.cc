@@ -23,7 +23,7 @@ CREATE TABLE volume (
   data_bytes INTEGER NOT NULL, meta_bytes INTEGER NOT NULL,
   checked_out TEXT NOT NULL, transaction_id INTEGER NOT NULL,
   next_thin_id INTEGER NOT NULL, created INTEGER NOT NULL,
-  used_bytes INTEGER NOT NULL DEFAULT 0);
+  used_bytes INTEGER NOT NULL DEFAULT 0, data_dir TEXT NOT NULL DEFAULT '');
 CREATE TABLE commits (
   id TEXT PRIMARY KEY, thin_id INTEGER NOT NULL,
   parent TEXT REFERENCES commits(id),
@@ -121,8 +121,8 @@ MetadataStore MetadataStore::create(const std::filesystem::path& db, const Volum
     fresh
         .prepare(
             "INSERT INTO volume (id, name, uid, fs, size_bytes, block_sectors, data_bytes, "
-            "meta_bytes, checked_out, transaction_id, next_thin_id, created, used_bytes) "
-            "VALUES (1, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)")
+            "meta_bytes, checked_out, transaction_id, next_thin_id, created, used_bytes, data_dir) "
+            "VALUES (1, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)")
         .bind(1, v.name)
         .bind(2, v.uid)
         .bind(3, v.fs)
@@ -135,6 +135,7 @@ MetadataStore MetadataStore::create(const std::filesystem::path& db, const Volum
         .bind(10, int64_t{v.next_thin_id})
         .bind(11, v.created)
         .bind(12, to_sql(v.used_bytes))
+        .bind(13, v.data_dir)
         .run();
     txn.commit();
   }  // closed here, so no journal file remains beside the temporary name
@@ -170,6 +171,7 @@ void MetadataStore::check_schema() {
   // The first read of the file: a file that is not SQLite fails here with SQLITE_NOTADB.
   auto s = db_.prepare("PRAGMA user_version");
   int64_t version = s.step() ? s.int64(0) : 0;
+  schema_version_ = version;
   if (version > kStoreSchemaVersion) {
     throw Error(Code::Unsupported,
                 "metadata database " + db.string() + " was written by a newer dvol",
@@ -177,7 +179,7 @@ void MetadataStore::check_schema() {
                     std::to_string(kStoreSchemaVersion))
         .with_hint("Upgrade dvol to use this volume.");
   }
-  if (version < kStoreSchemaVersion) {
+  if (version < kOldestStoreSchemaVersion) {
     throw Error(Code::Corruption, "metadata database " + db.string() + " is damaged",
                 "schema version " + std::to_string(version) + " is not a dvol schema");
   }
@@ -211,9 +213,10 @@ bool MetadataStore::remembering() {
 VolumeRecord MetadataStore::volume() {
   const bool remember = remembering();
   if (remember && remembered_.volume) return *remembered_.volume;
-  auto s = db_.prepare(
-      "SELECT name, uid, fs, size_bytes, block_sectors, data_bytes, meta_bytes, checked_out, "
-      "transaction_id, next_thin_id, created, used_bytes FROM volume WHERE id = 1");
+  // Schema 1 has no data_dir: its volumes serve the whole filesystem.
+  auto s = db_.prepare(std::string("SELECT name, uid, fs, size_bytes, block_sectors, data_bytes, meta_bytes, checked_out, "
+                                   "transaction_id, next_thin_id, created, used_bytes, ") +
+                       (schema_version_ >= 2 ? "data_dir" : "''") + " FROM volume WHERE id = 1");
   if (!s.step()) {
     throw Error(Code::Corruption, "metadata database " + db_.path().string() + " is damaged",
                 "the volume row is missing");
@@ -229,7 +232,8 @@ VolumeRecord MetadataStore::volume() {
                  from_sql(s.int64(8)),
                  static_cast<uint32_t>(s.int64(9)),
                  s.int64(10),
-                 from_sql(s.int64(11))};
+                 from_sql(s.int64(11)),
+                 s.text(12)};
   if (remember) remembered_.volume = v;
   return v;
 }
@@ -456,5 +460,19 @@ void MetadataStore::mark_intent_committed() {
 }
 
 void MetadataStore::clear_intent() { db_.exec("DELETE FROM intent"); }
+
+BranchRecord MetadataStore::existing_branch(const std::string& name) {
+  if (auto b = branch(name)) return *b;
+  throw Error(Code::Corruption, "metadata database " + db_.path().string() + " is damaged",
+              "branch " + name + " is named but missing")
+      .with_hint("dvol.db holds the volume's branches and commits: restore it from a backup");
+}
+
+CommitRecord MetadataStore::existing_commit(const std::string& id) {
+  if (auto c = commit(id)) return *c;
+  throw Error(Code::Corruption, "metadata database " + db_.path().string() + " is damaged",
+              "commit " + id + " is named but missing")
+      .with_hint("dvol.db holds the volume's branches and commits: restore it from a backup");
+}
 
 }  // namespace dvol

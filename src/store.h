@@ -25,7 +25,9 @@
 
 namespace dvol {
 
-inline constexpr int kStoreSchemaVersion = 1;
+// 2 added volume.data_dir; this dvol still reads and writes schema 1 (data_dir empty).
+inline constexpr int kStoreSchemaVersion = 2;
+inline constexpr int kOldestStoreSchemaVersion = 1;
 // Thin ids are 24-bit; the store hands out ids up to kMaxThinId. The last one is kept for the
 // diff's snapshot of the live data (src/diff_snapshot.h), which the store never records.
 inline constexpr uint32_t kMaxThinId = 0xFFFFFE;
@@ -63,6 +65,10 @@ class MetadataStore {
   [[nodiscard]] std::optional<BranchRecord> branch(const std::string& name);
   [[nodiscard]] std::vector<CommitRecord> commits();  // in the order they were added
   [[nodiscard]] std::optional<CommitRecord> commit(const std::string& id);
+  // The same for a branch or commit that the rest of the store names (the checked-out branch,
+  // a branch's head): Corruption, with a hint to restore dvol.db, if it is missing.
+  [[nodiscard]] BranchRecord existing_branch(const std::string& name);
+  [[nodiscard]] CommitRecord existing_commit(const std::string& id);
   // The branch's history, newest first: its head, then parent links. NotFound for an unknown
   // branch; Corruption if the parent links loop or point nowhere.
   [[nodiscard]] std::vector<CommitRecord> history(const std::string& branch);
@@ -100,7 +106,8 @@ class MetadataStore {
     ino_t ino = 0;
   };
   MetadataStore(sql::Db db, FileId file) : db_(std::move(db)), file_(file) {}
-  // Corruption unless the file is dvol's schema at kStoreSchemaVersion; Unsupported if newer.
+  // Corruption unless the file is dvol's schema, kOldestStoreSchemaVersion up to
+  // kStoreSchemaVersion; Unsupported if newer. Remembers the version.
   void check_schema();
   void expect_changed(const std::string& what);
 
@@ -116,6 +123,7 @@ class MetadataStore {
 
   sql::Db db_;
   FileId file_;  // what was at the path just before it was opened
+  int64_t schema_version_ = kStoreSchemaVersion;
   Remembered remembered_;
 };
 

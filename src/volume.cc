@@ -194,14 +194,16 @@ void Volume::mount_branch(uint32_t thin_id) {
     }
   }
   fs::create_directories(paths_.mount);
-  io::mount_filesystem(dev, paths_.mount, io::branch_mount_options(fs_));
+  io::mount_filesystem_dir(dev, store_->volume().data_dir, paths_.mount, paths_.staging,
+                           io::branch_mount_options(fs_));
 }
 
 void Volume::remount_branch(uint32_t thin_id) {
   auto dev = activate_thin(thin_id);
   io::unmount(paths_.mount);
   // A crash here leaves the branch unmounted; the next command's activate() mounts it.
-  io::mount_filesystem(dev, paths_.mount, io::branch_mount_options(fs_));
+  io::mount_filesystem_dir(dev, store_->volume().data_dir, paths_.mount, paths_.staging,
+                           io::branch_mount_options(fs_));
 }
 
 void Volume::unmount_branch(uint32_t thin_id) {

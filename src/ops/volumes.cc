@@ -27,6 +27,9 @@ namespace fs = std::filesystem;
 namespace {
 
 constexpr uint32_t kBlockSectors = 128;  // 64 KiB pool blocks: the kernel's advice for many snapshots
+// What users and containers get of a branch's filesystem: a directory of its own, empty in a
+// new volume (the root holds lost+found, and database images refuse to initialise there).
+constexpr const char* kDataDir = "data";
 
 io::StateLock lock_root(Host& host) {
   fs::create_directories(volumes_dir(host.root));
@@ -140,6 +143,7 @@ void init_volume(Host& host, const InitRequest& request) {
   record.data_bytes = pool_data_bytes_for(request.size_bytes);
   record.meta_bytes = pool_meta_bytes_for(request.size_bytes);
   record.checked_out = "master";
+  record.data_dir = kDataDir;
   record.created = static_cast<int64_t>(::time(nullptr));
   io::create_sparse_file(paths.data, record.data_bytes);
   io::create_sparse_file(paths.meta, record.meta_bytes);
@@ -155,7 +159,7 @@ void init_volume(Host& host, const InitRequest& request) {
     tx.begin();
     uint32_t id = tx.created()[0];
     volume.pool().send(dm::CreateThin{dm::ThinId(id)});
-    io::make_filesystem(*fs_type, volume.activate_thin(id));
+    io::make_filesystem(*fs_type, volume.activate_thin(id), kDataDir);
     volume.deactivate_thin(id);
     tx.commit([&](MetadataStore& s) { s.add_branch(BranchRecord{"master", id, std::nullopt}); });
   }
@@ -182,17 +186,12 @@ VolumeSummary describe_volume(Host& host, const std::string& name) {
   s.fs = record.fs;
   s.fs_size_bytes = record.size_bytes;
   if (auto b = volume.store().branch(record.checked_out); b && b->head) s.head = volume.store().commit(*b->head);
-  // Root asks the pool itself, activating it if needed (after a reboot nothing is active, and
-  // the figure of the last change misses what was written since); others, and anyone while
-  // another command works on the volume, get that figure. Never waits: the plugin's Get runs
-  // while a checkout holds the lock and stops the volume's containers.
+  // A query changes nothing in the kernel (list, and the plugin's Get and List, run this): root
+  // reads a live pool's figure; an inactive pool (after a reboot, before any command brought it
+  // up) and other users get the figure recorded at the last change. Never waits for the lock:
+  // the plugin's Get runs while a checkout holds it and stops the volume's containers.
   s.size_bytes = record.used_bytes;
-  if (::geteuid() == 0) {
-    if (auto lock = volume.try_lock()) {
-      volume.activate_pool();
-      s.size_bytes = volume.used_bytes();
-    }
-  }
+  if (::geteuid() == 0 && volume.pool_active()) s.size_bytes = volume.used_bytes();
   return s;
 }
 
@@ -228,6 +227,9 @@ std::vector<VolumeSummary> list_volumes(Host& host, std::vector<Error>* unreadab
     try {
       out.push_back(describe_volume(host, *name));
     } catch (const Error& e) {
+      // Removed between listing and describing (`dvol rm` renames the directory away under
+      // the volume's lock, which a reader does not wait for): it is simply not there any more.
+      if (!fs::exists(entry.path(), ec)) continue;
       // Not PermissionDenied: as another user every volume is unreadable, and that is the answer.
       if (e.code() == Code::PermissionDenied || !unreadable) throw;
       unreadable->push_back(e);

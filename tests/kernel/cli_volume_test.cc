@@ -3,6 +3,7 @@
 #include <fmt/format.h>
 #include <sys/stat.h>
 
+#include <algorithm>
 #include <fstream>
 #include <nlohmann/json.hpp>
 
@@ -16,6 +17,7 @@ namespace fs = std::filesystem;
 using nlohmann::json;
 
 constexpr size_t kMiB = 1 << 20;
+constexpr size_t kKiB = 1 << 10;
 const std::string kListHeader = "  VOLUME   SIZE   BRANCHES   BRANCH   CONTAINERS\n";
 
 // The SIZE cell for `bytes` per the rule of src/size_format.h, computed independently for the
@@ -55,7 +57,11 @@ TEST_F(VolumeCommands, InitCreatesAnEmptyMountedMasterBranchAndMakesTheVolumeCur
   EXPECT_EQ(ok({"path"}), path.string() + "\n") << "without VOLUME, path acts on the current volume";
   EXPECT_TRUE(io::is_mountpoint(path));
   EXPECT_EQ(fstype_at(path), "ext4");
-  EXPECT_EQ(files_in(path), (std::map<std::string, std::string>{}));
+  EXPECT_EQ(names_in(path), std::set<std::string>{}) << "no lost+found: databases initialise right here";
+  struct stat st {};
+  ASSERT_EQ(::stat(path.c_str(), &st), 0);
+  EXPECT_EQ(st.st_mode & 07777, 0755u);
+  EXPECT_EQ(st.st_uid, 0u);
   auto status = json::parse(ok({"--json", "status"}));
   EXPECT_EQ(status["volume"], "v");
   EXPECT_EQ(status["branch"], "master");
@@ -94,11 +100,84 @@ TEST_F(VolumeCommands, InitWithXfsServesAnXfsFilesystemThatCommitsAndResets) {
   EXPECT_EQ(json::parse(ok({"--json", "status"}))["fs"], "xfs");
   EXPECT_EQ(lines_of(ok({"status"})).at(4), "Path:        " + path.string() + " (xfs, 512.00M)");
 
+  EXPECT_EQ(names_in(path), std::set<std::string>{});
   write_data(path / "f.bin", 1 * kMiB, 7);
   commit("on xfs");
   overwrite_in_place(path / "f.bin", 8);
   EXPECT_EQ(ok({"reset", "--hard", "HEAD"}), "Resetting x to latest commit... done.\n");
   EXPECT_EQ(read_file(mount("x") / "f.bin"), data_for(1 * kMiB, 7));
+}
+
+TEST_F(VolumeCommands, AVolumeMadeByAnEarlierDvolKeepsServingItsWholeFilesystem) {
+  // Given a volume as an earlier dvol made it (its dvol.db at schema 1, which has no data
+  // directory: users got the filesystem's root), when it is used after a reboot (nothing
+  // mounted), then its path is the whole filesystem as before, with what was written there,
+  // and commit, diff -v (paths from the root), checkout -b and reset work on it.
+  init("old");
+  auto path = mount("old");
+  write_data(path / "written.bin", 64 * kKiB, 1);
+  ASSERT_EQ(run_process({"/bin/umount", path.string()}, {}, {}).status, 0);
+  auto db = volume_dir("old") / "dvol.db";
+  auto r = run_process({"/usr/bin/sqlite3", db.string(), "ALTER TABLE volume DROP COLUMN data_dir; PRAGMA user_version = 1;"},
+                       {}, {});
+  ASSERT_EQ(r.status, 0) << r.err;
+
+  EXPECT_EQ(ok({"path", "old"}), path.string() + "\n");
+  EXPECT_EQ(names_in(path), (std::set<std::string>{"data", "lost+found"}));
+  EXPECT_EQ(read_file(path / "data" / "written.bin"), data_for(64 * kKiB, 1));
+  commit("on the old layout", "old");
+  write_data(path / "top.bin", 4096, 2);
+  ::sync();
+  auto j = json::parse(ok({"--json", "diff", "-v", "old"}));
+  ASSERT_EQ(j["files"].size(), 1u) << j.dump();
+  EXPECT_EQ(j["files"][0]["path"], "top.bin");
+  EXPECT_EQ(j["bytes_changed"], 4096u);
+  EXPECT_EQ(ok({"reset", "--hard", "HEAD", "old"}), "Resetting old to latest commit... done.\n");
+  EXPECT_FALSE(fs::exists(path / "top.bin"));
+  ok({"checkout", "-b", "side", "old"});
+  EXPECT_EQ(read_file(mount("old") / "data" / "written.bin"), data_for(64 * kKiB, 1));
+}
+
+// What a query could change in the kernel and on disk: device-mapper tables and status, the
+// pool files' sizes, the mount table.
+std::string kernel_state(const fs::path& volume_dir) {
+  const std::vector<std::string> env{"PATH=/usr/sbin:/usr/bin:/sbin:/bin"};
+  std::string out = run_process({"/sbin/dmsetup", "table"}, env, {}).out;
+  out += run_process({"/sbin/dmsetup", "status"}, env, {}).out;
+  for (const char* file : {"data.img", "meta.img"})
+    out += std::string(file) + " " + std::to_string(fs::file_size(volume_dir / file)) + "\n";
+  for (const auto& m : io::mounts_under("/")) out += m.string() + "\n";
+  return out;
+}
+
+TEST_F(VolumeCommands, QueriesChangeNothingInTheKernel) {
+  // Given a volume with a commit, live and then taken down as a reboot leaves it, when list,
+  // log, branch and doctor run, then device-mapper's tables and status, the pool files' sizes
+  // and the mount table are exactly as before: a query never brings anything up.
+  init("v");
+  write_data(mount("v") / "f.bin", 64 * kKiB, 1);
+  commit("first");
+  auto queries = [&] {
+    (void)ok({"list"});
+    (void)ok({"--json", "list"});
+    (void)ok({"log", "v"});
+    (void)ok({"branch", "v"});
+    (void)dvol({"doctor"});  // exit 1 where Docker is missing: only what it changes counts
+  };
+  auto live = kernel_state(volume_dir("v"));
+  queries();
+  EXPECT_EQ(kernel_state(volume_dir("v")), live);
+
+  for (auto& m : io::mounts_under(volume_dir("v"))) ASSERT_EQ(run_process({"/bin/umount", m.string()}, {}, {}).status, 0);
+  auto devices = dvol_dm_devices();
+  std::vector<std::string> order(devices.begin(), devices.end());
+  std::stable_partition(order.begin(), order.end(), [](const std::string& n) { return !n.ends_with("-pool"); });
+  for (const auto& name : order)
+    ASSERT_EQ(run_process({"/sbin/dmsetup", "remove", name}, {"PATH=/usr/sbin:/usr/bin:/sbin:/bin"}, {}).status, 0);
+  auto down = kernel_state(volume_dir("v"));
+  queries();
+  EXPECT_EQ(kernel_state(volume_dir("v")), down);
+  EXPECT_TRUE(dvol_dm_devices().empty());
 }
 
 TEST_F(VolumeCommands, ListWithNoVolumesPrintsOnlyTheHeader) {

@@ -43,7 +43,8 @@ class StoreTest : public ::testing::Test {
                 .checked_out = "master",
                 .transaction_id = 0,
                 .next_thin_id = 1,
-                .created = 1436365655},
+                .created = 1436365655,
+                .data_dir = "data"},
         path_(dir_.path() / "dvol.db"),
         store_(MetadataStore::create(path_, volume_)) {
     store_.add_branch(BranchRecord{"master", 0, std::nullopt});

@@ -142,19 +142,40 @@ TEST_F(StoreTest, NewerSchemaVersionIsUnsupported) {
   // upgrade.
   {
     auto db = sql::Db::open(path_, false);
-    db.exec("PRAGMA user_version = 2");
+    db.exec("PRAGMA user_version = 3");
   }
   Error e = thrown_error([&] { static_cast<void>(MetadataStore::open(path_)); });
   EXPECT_EQ(e.code(), Code::Unsupported);
   EXPECT_NE(e.hint().find("Upgrade"), std::string::npos);
 }
 
-TEST_F(StoreTest, SchemaVersionIsOne) {
-  // given a new database, when its header is read, then user_version is 1.
-  auto db = sql::Db::open(path_, false);
-  auto s = db.prepare("PRAGMA user_version");
-  ASSERT_TRUE(s.step());
-  EXPECT_EQ(s.int64(0), 1);
+TEST_F(StoreTest, SchemaVersionIsTwoAndKeepsTheDataDirectory) {
+  // given a new database, when its header is read, then user_version is 2, and the volume's
+  // data directory reads back as created.
+  {
+    auto db = sql::Db::open(path_, false);
+    auto s = db.prepare("PRAGMA user_version");
+    ASSERT_TRUE(s.step());
+    EXPECT_EQ(s.int64(0), 2);
+  }
+  EXPECT_EQ(store_.volume().data_dir, volume_.data_dir);
+}
+
+TEST_F(StoreTest, ASchemaOneDatabaseOfAnEarlierDvolOpensWithTheWholeFilesystemAsItsData) {
+  // given the database of a volume made by an earlier dvol (schema 1: no data_dir column),
+  // when opened, then it reads and writes as before, and its data directory is empty (the
+  // filesystem's root, where that dvol put the user's files).
+  store_.add_branch({"b", 9, std::nullopt});
+  {
+    auto db = sql::Db::open(path_, false);
+    db.exec("ALTER TABLE volume DROP COLUMN data_dir; PRAGMA user_version = 1");
+  }
+  auto old = MetadataStore::open(path_);
+  auto v = old.volume();
+  EXPECT_EQ(v.data_dir, "");
+  EXPECT_EQ(v.name, volume_.name);
+  old.set_checked_out("b");
+  EXPECT_EQ(MetadataStore::open(path_).volume().checked_out, "b");
 }
 
 TEST_F(StoreTest, BranchesAreListedInBytewiseOrder) {
