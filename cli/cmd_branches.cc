@@ -16,7 +16,7 @@ void register_checkout(CLI::App& command, Context& context) {
   auto branch = std::make_shared<std::string>();
   auto volume = std::make_shared<std::optional<std::string>>();
   command.add_flag("-b", *create, "Create BRANCH from the HEAD commit and switch to it");
-  command.add_flag("-f,--force", *force, "Switch even with uncommitted changes (they stay on their branch)");
+  command.add_flag("-f,--force", *force, "With -b: branch from HEAD even with uncommitted changes (they stay on their branch)");
   add_restart_containers_flag(command, *restart);
   command.add_option("BRANCH", *branch, "Branch to switch to")->required();
   add_volume_argument(command, *volume);
@@ -26,12 +26,15 @@ void register_checkout(CLI::App& command, Context& context) {
                       *restart ? ContainerPolicy::Restart : ContainerPolicy::Refuse);
     if (context.json)
       *context.out << render::dump_json(
-          {{"volume", r.volume}, {"branch", r.branch}, {"created", r.created}, {"restarted", r.restarted}});
+          {{"volume", r.volume}, {"branch", r.branch}, {"created", r.created},
+           {"left_uncommitted_changes", r.left_changes}, {"restarted", r.restarted}});
     else if (r.created)
       *context.out << "Switched to branch " << r.branch << " based from " << r.volume << " " << r.from_branch
                    << "@HEAD.\n";
     else
       *context.out << "Switched to branch " << r.branch << ".\n";
+    if (r.left_changes && !context.json)
+      *context.out << "Branch " << r.from_branch << " keeps its uncommitted changes.\n";
     report_restarts(context, r.restarted, r.restart_failures);
   });
 }

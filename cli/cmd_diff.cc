@@ -24,21 +24,23 @@ std::string describe(const std::optional<CommitRecord>& c) {
 
 std::string render_text(const DiffResult& r, bool verbose) {
   std::string out;
-  std::string amount = r.bytes_changed == 0 ? "0 bytes have" : format_size(r.bytes_changed) + " has";
+  // Files whose only change is their metadata (a chmod, an empty file) own no changed data
+  // block, but they are changes: never "0 bytes" then (status says there are changes too).
+  std::string amount = r.bytes_changed > 0        ? format_size(r.bytes_changed) + " has"
+                       : r.files.files.empty() ? "0 bytes have"
+                                                 : "Only file metadata has";
   out += fmt::format("{} changed between {} and {}.\n", amount, describe(r.from), describe(r.to));
   if (!verbose) {
     out += "Use dvol diff -v to show changed files.\n";
     return out;
   }
   out += fmt::format("\nChanged blocks ({} range{}, {} bytes):\n", r.changed.size(), r.changed.size() == 1 ? "" : "s",
-                     r.bytes_changed);
+                     r.block_bytes_changed);
   for (const auto& range : r.changed)
     out += fmt::format("  offset {:>14}  length {:>10}\n", range.offset, format_size(range.length));
-  if (r.files) {
-    out += "\nChanged files:\n";
-    for (const auto& f : r.files->files) out += fmt::format("  {}  {:>9}  {}\n", f.status, format_size(f.bytes), f.path);
-    out += fmt::format("     {:>9}  (filesystem bookkeeping, no file)\n", format_size(r.files->bookkeeping_bytes));
-  }
+  out += "\nChanged files:\n";
+  for (const auto& f : r.files.files) out += fmt::format("  {}  {:>9}  {}\n", f.status, format_size(f.bytes), f.path);
+  out += fmt::format("     {:>9}  (filesystem bookkeeping, no file)\n", format_size(r.files.bookkeeping_bytes));
   return out;
 }
 
@@ -49,17 +51,15 @@ nlohmann::json commit_json(const std::optional<CommitRecord>& c) {
 
 nlohmann::json render_json(const DiffResult& r) {
   nlohmann::json j{{"volume", r.volume}, {"from", commit_json(r.from)}, {"to", commit_json(r.to)},
-                   {"bytes_changed", r.bytes_changed}, {"candidate_bytes", r.candidate_bytes}};
+                   {"bytes_changed", r.bytes_changed}, {"block_bytes_changed", r.block_bytes_changed},
+                   {"bookkeeping_bytes", r.files.bookkeeping_bytes}, {"candidate_bytes", r.candidate_bytes}};
   j["timing_ms"] = {{"open", r.open_ms},         {"snapshot", r.snapshot_ms}, {"metadata", r.metadata_ms},
                     {"compare", r.compare_ms}, {"files", r.files_ms}};
   j["ranges"] = nlohmann::json::array();
   for (const auto& range : r.changed) j["ranges"].push_back({{"offset", range.offset}, {"length", range.length}});
-  if (r.files) {
-    j["files"] = nlohmann::json::array();
-    for (const auto& f : r.files->files)
-      j["files"].push_back({{"status", std::string(1, f.status)}, {"path", f.path}, {"bytes", f.bytes}});
-    j["bookkeeping_bytes"] = r.files->bookkeeping_bytes;
-  }
+  j["files"] = nlohmann::json::array();
+  for (const auto& f : r.files.files)
+    j["files"].push_back({{"status", std::string(1, f.status)}, {"path", f.path}, {"bytes", f.bytes}});
   return j;
 }
 
@@ -76,20 +76,7 @@ void register_diff(CLI::App& command, Context& context) {
   command.callback([&context, verbose, full, args] {
     auto& host = context.host();
     DiffRequest request;
-    // References and a volume name look different (a volume never parses as a reference
-    // unless it is a 4+ hex-digit name): the last argument is the volume if it is not a reference.
-    std::vector<std::string> refs = *args;
-    std::optional<std::string> volume;
-    auto is_ref = [](const std::string& s) { return try_parse_ref(s).has_value(); };
-    if (refs.size() == 3 || (!refs.empty() && !is_ref(refs.back()))) {
-      volume = refs.back();
-      refs.pop_back();
-    }
-    if (refs.size() > 2) throw Error(Code::InvalidArgument, "too many arguments").with_hint("dvol diff [-v] [FROM [TO]] [VOLUME]");
-    if (!refs.empty()) request.from = refs[0];
-    if (refs.size() == 2) request.to = refs[1];
-    request.volume = resolve_volume(host, volume);
-    request.files = *verbose;
+    resolve_diff_arguments(host, *args, request);
     request.full_compare = *full;
     TerminalProgress bar("diff");
     request.progress = [&bar](uint64_t done, uint64_t total) { bar.update(done, total); };

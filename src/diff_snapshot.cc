@@ -11,7 +11,7 @@ namespace dvol {
 
 DiffSnapshot::DiffSnapshot(Volume& volume) : volume_(volume) {
   auto record = volume.record();
-  auto branch = volume.store().branch(record.checked_out).value();
+  auto branch = volume.store().existing_branch(record.checked_out);
   const dm::CreateSnap create{dm::ThinId(kDiffSnapshotThinId), dm::ThinId(branch.thin_id)};
   {
     auto suspended = suspend_live_branch(volume, branch.thin_id);

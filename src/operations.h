@@ -99,10 +99,13 @@ struct CheckoutResult {
   std::string branch;
   std::string from_branch;
   bool created = false;
+  bool left_changes = false;  // the branch switched away from keeps uncommitted changes
   std::vector<std::string> restarted, restart_failures;  // containers (ContainerPolicy::Restart)
 };
-// Refuses (FailedPrecondition) when the checked-out branch has uncommitted changes, unless `force`,
-// and while running containers use the volume, unless `containers` is Restart.
+// With `create`, refuses (FailedPrecondition) when the checked-out branch has uncommitted
+// changes, unless `force`. Switching to an existing branch always goes ahead: uncommitted
+// changes stay on their branch (left_changes says so). Both refuse while running containers
+// use the volume, unless `containers` is Restart.
 CheckoutResult checkout(Host& host, const std::string& volume, const std::string& branch, bool create,
                         bool force = false, ContainerPolicy containers = ContainerPolicy::Refuse);
 

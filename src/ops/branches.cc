@@ -14,8 +14,8 @@ namespace dvol {
 
 namespace {
 
-// Switching away keeps the uncommitted data on its branch, but the user would not see it on
-// the next branch and might think it lost: like git, ask for a commit first (or --force).
+// A new branch starts from HEAD, without the uncommitted data, which the user might think
+// lost or taken along: as in the seed, ask for a commit first (or --force).
 void refuse_uncommitted_changes(Volume& volume) {
   if (short_of_space(volume))
     throw Error(Code::ResourceExhausted,
@@ -40,8 +40,8 @@ CheckoutResult checkout_locked(Host& host, const std::string& name, const std::s
   auto volume = Volume::open(host, name);
   auto lock = volume.lock();
   auto& store = volume.store();
-  auto current = store.branch(store.volume().checked_out).value();
-  CheckoutResult result{volume.name(), branch_name, current.name, create, {}, {}};
+  auto current = store.existing_branch(store.volume().checked_out);
+  CheckoutResult result{volume.name(), branch_name, current.name, create, false, {}, {}};
 
   if (create) {
     if (store.branch(branch_name))
@@ -49,7 +49,7 @@ CheckoutResult checkout_locked(Host& host, const std::string& name, const std::s
           .with_hint("switch to it with 'dvol checkout " + branch_name + "'");
     if (!current.head)
       throw Error(Code::FailedPrecondition, "you must commit ('dvol commit') before you can branch ('dvol checkout -b')");
-    auto head = store.commit(*current.head).value();
+    auto head = store.existing_commit(*current.head);
     volume.activate();
     require_free_space(volume, "create branch " + branch_name);
     if (!force) refuse_uncommitted_changes(volume);
@@ -73,7 +73,10 @@ CheckoutResult checkout_locked(Host& host, const std::string& name, const std::s
         .with_hint("create it from HEAD with 'dvol checkout -b " + branch_name + "'");
   volume.activate();
   if (target->name == current.name) return result;
-  if (!force) refuse_uncommitted_changes(volume);
+  // Every branch keeps its own live data, so switching loses nothing: say only what stays
+  // behind (a database stopped on a branch always leaves its shutdown writes). Out of space,
+  // the check cannot take its snapshot: switch without saying.
+  if (!force && !short_of_space(volume)) result.left_changes = has_uncommitted_changes(volume);
   containers.stop_users(host.containers, volume.name(), policy, "switching branches");
   // No pool change: the store is updated only once the new branch is mounted, so a crash in
   // between leaves the old branch checked out, and activation mounts it again.

@@ -26,7 +26,7 @@ CommitRecord commit(Host& host, const std::string& name, const std::string& mess
   require_free_space(volume, "commit");
   auto& store = volume.store();
   auto record = store.volume();
-  auto branch = store.branch(record.checked_out).value();
+  auto branch = store.existing_branch(record.checked_out);
 
   CommitRecord c;
   c.id = new_commit_id();
@@ -69,10 +69,10 @@ ResetResult reset_locked(Host& host, const std::string& name, const std::string&
   auto lock = volume.lock();
   auto& store = volume.store();
   auto record = store.volume();
-  auto branch = store.branch(record.checked_out).value();
+  auto branch = store.existing_branch(record.checked_out);
   auto history = history_ids(store, branch.name);
   auto id = resolve_ref(ref, history, all_commit_ids(store), branch.name);
-  auto target = store.commit(id).value();
+  auto target = store.existing_commit(id);
 
   // Commits after the target leave this branch's history; free those no other branch has.
   auto elsewhere = commits_reachable_from_other_branches(store, branch.name);
@@ -125,7 +125,7 @@ std::string delete_commit(Host& host, const std::string& name, const std::string
   // HEAD-style references are relative to the checked-out branch; an id may name any commit.
   auto id = ref.kind == Ref::Kind::Head ? resolve_ref(ref, history_ids(store, record.checked_out), all, record.checked_out)
                                         : resolve_ref(ref, all, all, record.checked_out);
-  auto target = store.commit(id).value();
+  auto target = store.existing_commit(id);
   volume.activate();
   PoolTransaction tx(volume, "commit-d", 0, {target.thin_id});
   tx.begin();

@@ -13,6 +13,7 @@
 #include "src/candidate_ranges.h"
 #include "src/diff_snapshot.h"
 #include "src/history.h"
+#include "src/operations.h"
 #include "src/read_only_thin.h"
 #include "src/ref.h"
 #include "src/volume.h"
@@ -31,7 +32,7 @@ struct Compared {
   double metadata_ms = 0, compare_ms = 0, files_ms = 0;
   io::CompareResult blocks;
   uint64_t candidate_bytes = 0;
-  std::optional<FileReport> files;
+  FileReport files;
 };
 
 // Read sizes (see io::CompareBuffers). The full comparison streams whole devices: 512 KiB
@@ -45,8 +46,9 @@ constexpr io::CompareBuffers kCandidateBuffers{32 << 10, 4};
 
 // Compares thin devices `a` and `b` of a locked, live volume. Neither may be written while
 // this runs (commits, or the diff's own snapshot of the live branch). With metadata_root,
-// their mappings are read from that held metadata snapshot (the diff snapshot's).
-Compared compare_thins(Volume& volume, uint32_t a, uint32_t b, std::optional<uint64_t> metadata_root, bool files,
+// their mappings are read from that held metadata snapshot (the diff snapshot's). When any
+// block differs, both states are mounted read-only to tell which files own the changes.
+Compared compare_thins(Volume& volume, uint32_t a, uint32_t b, std::optional<uint64_t> metadata_root,
                        bool full, const std::function<void(uint64_t, uint64_t)>& progress,
                        const std::function<bool()>& cancelled) {
   Compared out;
@@ -79,7 +81,7 @@ Compared compare_thins(Volume& volume, uint32_t a, uint32_t b, std::optional<uin
   }
   out.compare_ms = ms_since(t0);
   auto t2 = std::chrono::steady_clock::now();
-  if (files && !out.blocks.changed.empty()) {
+  if (!out.blocks.changed.empty()) {
     if (!da) da.emplace(volume, a);
     if (!db) db.emplace(volume, b);
     auto views = volume.paths().dir / "views";
@@ -88,13 +90,14 @@ Compared compare_thins(Volume& volume, uint32_t a, uint32_t b, std::optional<uin
     auto options = io::snapshot_view_options(volume.fs());
     auto from_view = io::Mount::mount(da->path(), views / "from", options);
     auto to_view = io::Mount::mount(db->path(), views / "to", options);
-    auto from_scan = io::scan_tree(views / "from");
-    auto to_scan = io::scan_tree(views / "to");
+    // What users see: the data directory. The rest of the filesystem is bookkeeping.
+    const auto data_dir = volume.record().data_dir;
+    const auto from_root = views / "from" / data_dir, to_root = views / "to" / data_dir;
+    auto from_scan = io::scan_tree(from_root);
+    auto to_scan = io::scan_tree(to_root);
     out.files = classify_changes(out.blocks.changed, from_scan, to_scan, [&](const std::string& path) {
-      return io::same_contents(views / "from" / path, views / "to" / path);
+      return io::same_contents(from_root / path, to_root / path);
     });
-  } else if (files) {
-    out.files = FileReport{};
   }
   out.files_ms = ms_since(t2);
   return out;
@@ -131,17 +134,18 @@ DiffResult diff(Host& host, const DiffRequest& request) {
   auto all = all_commit_ids(store);
   DiffResult result;
   result.volume = volume.name();
-  result.from = store.commit(resolve_ref(from_ref, history, all, branch)).value();
-  if (to_ref) result.to = store.commit(resolve_ref(*to_ref, history, all, branch)).value();
+  result.from = store.existing_commit(resolve_ref(from_ref, history, all, branch));
+  if (to_ref) result.to = store.existing_commit(resolve_ref(*to_ref, history, all, branch));
   volume.activate();
   result.open_ms = ms_since(opened);
 
   auto run = [&](uint32_t to_thin, std::optional<uint64_t> metadata_root) {
-    return compare_thins(volume, result.from.thin_id, to_thin, metadata_root, request.files, request.full_compare,
-                         request.progress, request.cancelled);
+    return compare_thins(volume, result.from.thin_id, to_thin, metadata_root, request.full_compare, request.progress,
+                         request.cancelled);
   };
   Compared c = result.to ? run(result.to->thin_id, std::nullopt) : with_live_snapshot(volume, &result.snapshot_ms, run);
-  result.bytes_changed = c.blocks.bytes_differing;
+  result.block_bytes_changed = c.blocks.bytes_differing;
+  result.bytes_changed = c.blocks.bytes_differing - c.files.bookkeeping_bytes;
   result.changed = std::move(c.blocks.changed);
   result.candidate_bytes = c.candidate_bytes;
   result.files = std::move(c.files);
@@ -151,15 +155,70 @@ DiffResult diff(Host& host, const DiffRequest& request) {
   return result;
 }
 
+namespace {
+
+bool names_existing_volume(Host& host, const std::string& text) {
+  try {
+    return volume_exists(host, text);
+  } catch (const Error&) {
+    return false;  // not a valid volume name
+  }
+}
+
+// True if `text` names a commit of `volume`'s checked-out branch (read-only).
+bool names_commit_of(Host& host, const std::string& volume, const std::string& text) {
+  try {
+    auto v = Volume::open(host, volume);
+    auto& store = v.store();
+    auto branch = store.volume().checked_out;
+    (void)resolve_ref(parse_ref(text), history_ids(store, branch), all_commit_ids(store), branch);
+    return true;
+  } catch (const Error&) {
+    return false;
+  }
+}
+
+}  // namespace
+
+void resolve_diff_arguments(Host& host, std::vector<std::string> args, DiffRequest& request) {
+  const auto usage = "dvol diff [-v] [FROM [TO]] [VOLUME]";
+  if (args.size() > 3) throw Error(Code::InvalidArgument, "too many arguments").with_hint(usage);
+  std::optional<std::string> volume;
+  if (!args.empty()) {
+    const std::string last = args.back();
+    bool is_volume = args.size() == 3 || !try_parse_ref(last);
+    if (!is_volume && names_existing_volume(host, last)) {
+      std::optional<std::string> current;
+      try {
+        current = resolve_volume(host, std::nullopt);
+      } catch (const Error&) {  // no current volume: the argument can only be the volume
+      }
+      if (current && names_commit_of(host, *current, last))
+        throw Error(Code::InvalidArgument, "'" + last + "' is both a volume and a commit of volume " + *current)
+            .with_hint("for the commit, name the volume after it: dvol diff ... " + last + " " + *current +
+                       "\nfor the volume: dvol switch " + last + ", then leave it out");
+      is_volume = true;
+    }
+    if (is_volume) {
+      volume = last;
+      args.pop_back();
+    }
+  }
+  if (args.size() > 2) throw Error(Code::InvalidArgument, "too many arguments").with_hint(usage);
+  if (!args.empty()) request.from = args[0];
+  if (args.size() == 2) request.to = args[1];
+  request.volume = resolve_volume(host, volume);
+}
+
 std::vector<FileChange> uncommitted_changes(Volume& volume) {
-  auto branch = volume.store().branch(volume.record().checked_out).value();
+  auto branch = volume.store().existing_branch(volume.record().checked_out);
   if (!branch.head) return {};
-  auto head = volume.store().commit(*branch.head).value();
+  auto head = volume.store().existing_commit(*branch.head);
   double snapshot_ms = 0;
   auto c = with_live_snapshot(volume, &snapshot_ms, [&](uint32_t snap, uint64_t metadata_root) {
-    return compare_thins(volume, head.thin_id, snap, metadata_root, /*files=*/true, /*full=*/false, {}, {});
+    return compare_thins(volume, head.thin_id, snap, metadata_root, /*full=*/false, {}, {});
   });
-  return c.files ? c.files->files : std::vector<FileChange>{};
+  return c.files.files;
 }
 
 }  // namespace dvol

@@ -89,27 +89,26 @@ TEST_F(BranchCommands, CheckoutBOfAnExistingBranchAndCheckoutOfAnUnknownBranchAr
   EXPECT_EQ(view("v"), before);
 }
 
-TEST_F(BranchCommands, CheckoutWithUncommittedChangesIsRefused) {
-  // Given branches master and x and an uncommitted file on master, when `checkout x` runs
-  // without --force, then it exits 1 with "dvol: volume v has uncommitted changes. Please
-  // commit these before switching branches." and master stays checked out with its file.
+TEST_F(BranchCommands, CheckoutBWithUncommittedChangesIsRefused) {
+  // Given an uncommitted file on master, when `checkout -b x` runs without --force, then it
+  // exits 1 with "dvol: volume v has uncommitted changes. Please commit these before
+  // switching branches." and master stays checked out with its file, and no branch is made.
   init("v");
   commit("base");
-  ok({"checkout", "-b", "x"});
-  ok({"checkout", "master"});
   write_data(mount("v") / "uncommitted.bin", 16 * kKiB, 5);
   auto before = view("v");
-  auto r = dvol({"checkout", "x"});
+  auto r = dvol({"checkout", "-b", "x"});
   EXPECT_EQ(r.status, 1);
   EXPECT_EQ(r.err_line(0), "dvol: volume v has uncommitted changes. Please commit these before switching branches.");
   EXPECT_EQ(r.out, "");
   EXPECT_EQ(view("v"), before);
 }
 
-TEST_F(BranchCommands, ForcedCheckoutKeepsUncommittedDataOnItsOwnBranch) {
+TEST_F(BranchCommands, CheckoutKeepsUncommittedDataOnItsOwnBranch) {
   // Given branches master and x, with uncommitted files written on each, when the volume is
-  // switched away with --force and back, then each branch still has exactly its own
-  // uncommitted data and not the other's; `checkout` of the checked-out branch keeps it too.
+  // switched away and back (no --force needed), then each switch says that the branch left
+  // keeps its changes, and each branch still has exactly its own uncommitted data and not
+  // the other's; `checkout` of the checked-out branch keeps it too.
   init("v");
   auto path = mount("v");
   write_data(path / "base.bin", 16 * kKiB, 1);
@@ -117,12 +116,12 @@ TEST_F(BranchCommands, ForcedCheckoutKeepsUncommittedDataOnItsOwnBranch) {
   ok({"checkout", "-b", "x"});
   write_data(path / "on-x.bin", 32 * kKiB, 2);
   auto x_files = files_in(path);
-  EXPECT_EQ(ok({"checkout", "--force", "master"}), "Switched to branch master.\n");
+  EXPECT_EQ(ok({"checkout", "master"}), "Switched to branch master.\nBranch x keeps its uncommitted changes.\n");
   write_data(path / "on-master.bin", 32 * kKiB, 3);
   auto master_files = files_in(path);
   EXPECT_EQ(master_files.count("on-x.bin"), 0u);
 
-  EXPECT_EQ(ok({"checkout", "-f", "x"}), "Switched to branch x.\n");
+  EXPECT_EQ(ok({"checkout", "x"}), "Switched to branch x.\nBranch master keeps its uncommitted changes.\n");
   EXPECT_EQ(files_in(path), x_files);
   EXPECT_EQ(ok({"checkout", "-f", "master"}), "Switched to branch master.\n");
   EXPECT_EQ(files_in(path), master_files);

@@ -6,6 +6,7 @@
 #include <unistd.h>
 
 #include <csignal>
+#include <fstream>
 #include <sstream>
 #include <nlohmann/json.hpp>
 
@@ -80,18 +81,42 @@ class DiffCommand : public CliTest {
 TEST_F(DiffCommand, IdenticalStatesHaveNothingChanged) {
   // Given a commit, when it is diffed against itself, then 0 bytes changed and the two lines
   // of cli.md print; two commits with no write between them differ at most in filesystem
-  // bookkeeping (each snapshot freezes the filesystem, which stamps its superblock), never
-  // in a file.
+  // bookkeeping (each snapshot freezes the filesystem, which stamps its superblock), which is
+  // no changed data: 0 bytes, no file, the bookkeeping on its own.
   auto r = dvol({"diff", "HEAD", "HEAD"});
   EXPECT_EQ(r.status, 0) << r.err;
   EXPECT_EQ(r.out, "0 bytes have changed between \"base\" and \"base\".\nUse dvol diff -v to show changed files.\n");
   commit("again");
   auto j = diff_json({"HEAD^", "HEAD"});
   EXPECT_TRUE(j["files"].empty()) << j.dump();
-  EXPECT_LE(j["bytes_changed"].get<uint64_t>(), 8192u) << j.dump();
+  EXPECT_EQ(j["bytes_changed"].get<uint64_t>(), 0u) << j.dump();
+  EXPECT_EQ(j["block_bytes_changed"].get<uint64_t>(), j["bookkeeping_bytes"].get<uint64_t>()) << j.dump();
   // Two commits need no snapshot of the live data: none was taken.
   EXPECT_EQ(j["timing_ms"]["snapshot"].get<double>(), 0.0) << j.dump();
   EXPECT_GT(j["timing_ms"]["open"].get<double>(), 0.0) << j.dump();
+}
+
+TEST_F(DiffCommand, NothingHasChangedAfterCommitResetCheckoutAndReads) {
+  // Given a committed volume, when nothing is written (a commit, reading every file, a
+  // checkout there and back, a reset), then each time diff says 0 bytes with the bookkeeping
+  // it saw on its own line of -v, and status says no uncommitted changes: they agree.
+  auto nothing = [&](const std::string& when) {
+    SCOPED_TRACE(when);
+    EXPECT_EQ(ok({"diff"}), "0 bytes have changed between \"" + std::string("base") +
+                                "\" and latest uncommitted changes.\nUse dvol diff -v to show changed files.\n");
+    auto text = ok({"diff", "-v"});
+    EXPECT_NE(text.find("Changed files:\n     "), std::string::npos) << text;
+    EXPECT_NE(text.find("(filesystem bookkeeping, no file)"), std::string::npos) << text;
+    EXPECT_NE(ok({"status"}).find("Uncommitted: no"), std::string::npos);
+  };
+  nothing("right after the commit");
+  files_in(path_);
+  nothing("after reading every file");
+  ok({"checkout", "-b", "side"});
+  ok({"checkout", "master"});
+  nothing("after a checkout there and back");
+  ok({"reset", "--hard", "HEAD"});
+  nothing("after reset --hard HEAD");
 }
 
 TEST_F(DiffCommand, KnownWritesGiveTheirFileLines) {
@@ -120,7 +145,9 @@ TEST_F(DiffCommand, KnownWritesGiveTheirFileLines) {
   EXPECT_EQ(files["kept"].substr(0, 2), "A ");
   EXPECT_EQ(files["db"], "m 0");
   EXPECT_EQ(files.size(), 6u);
-  EXPECT_EQ(j["bytes_changed"].get<uint64_t>(), sum_of_parts(j));
+  // The figure is the files' changed data; every changed block is a file's or bookkeeping.
+  EXPECT_EQ(j["bytes_changed"].get<uint64_t>() + j["bookkeeping_bytes"].get<uint64_t>(), sum_of_parts(j));
+  EXPECT_EQ(j["block_bytes_changed"].get<uint64_t>(), sum_of_parts(j));
   EXPECT_GE(j["bytes_changed"].get<uint64_t>(), (1u << 20) + 4096);
   // The live side was read from a snapshot, and the JSON says what taking it cost.
   EXPECT_GT(j["timing_ms"]["snapshot"].get<double>(), 0.0) << j.dump();
@@ -168,6 +195,31 @@ TEST_F(DiffCommand, DiffsBetweenCommitsCommitAndLiveAndAcrossAReset) {
   auto gone = dvol({"diff", "HEAD~1"});
   EXPECT_EQ(gone.status, 1);
   EXPECT_EQ(gone.err_line(0).rfind("dvol: ", 0), 0u);
+}
+
+TEST_F(DiffCommand, AVolumeNamedLikeAReferenceIsTheVolumeUnlessItIsAlsoACommitHere) {
+  // Given volume v (current, with commit base) and volumes named like references: one like a
+  // commit prefix that names no commit of v, and one named HEAD, when `dvol diff NAME` runs,
+  // then the first diffs that volume, and HEAD is refused as ambiguous with how to say which;
+  // naming the volume after it makes it the commit reference again.
+  std::string hex_name = "abcd";
+  for (const char* candidate : {"abcd", "bcde", "cdef"})
+    if (base_.rfind(candidate, 0) != 0) {
+      hex_name = candidate;
+      break;
+    }
+  ok({"init", hex_name, "--size", "256M"});
+  ok({"switch", "v"});
+  ok({"commit", "-m", "in " + hex_name, hex_name});
+  EXPECT_EQ(lines_of(ok({"diff", hex_name})).at(0), "0 bytes have changed between \"in " + hex_name +
+                                                        "\" and latest uncommitted changes.");
+  ok({"init", "HEAD", "--size", "256M"});
+  ok({"switch", "v"});
+  auto r = dvol({"diff", "HEAD"});
+  EXPECT_EQ(r.status, 1);
+  EXPECT_EQ(r.err_line(0), "dvol: 'HEAD' is both a volume and a commit of volume v") << r.err;
+  EXPECT_EQ(r.err_line(1), "for the commit, name the volume after it: dvol diff ... HEAD v") << r.err;
+  EXPECT_EQ(lines_of(ok({"diff", "HEAD", "v"})).at(0), "0 bytes have changed between \"base\" and latest uncommitted changes.");
 }
 
 TEST_F(DiffCommand, BadReferencesAreRefused) {
@@ -242,24 +294,33 @@ TEST_F(DiffCommand, ReadingSwitchingAndCommittingCreateNoUncommittedChange) {
   EXPECT_EQ(r.status, 0) << r.err;
 }
 
-TEST_F(DiffCommand, CheckoutRefusesUncommittedChangesUnlessForced) {
-  // Given a branch and an uncommitted change, when checkout runs, then it refuses with the
-  // cli.md message and nothing changes; with --force it switches and the change stays.
+TEST_F(DiffCommand, CheckoutKeepsUncommittedChangesOnTheirBranchAndCheckoutBRefusesThem) {
+  // Given a branch and an uncommitted change on master, when checkout -b runs, then it refuses
+  // with the cli.md message and nothing changes; checkout of the existing branch switches and
+  // says the change stays on master, where it is again after switching back.
   ok({"checkout", "-b", "other"});
   ok({"checkout", "master"});
   write_data(path_ / "draft", 4096, 11);
   auto before = view("v");
-  auto r = dvol({"checkout", "other"});
-  EXPECT_EQ(r.status, 1);
-  EXPECT_EQ(r.err_line(0), "dvol: volume v has uncommitted changes. Please commit these before switching branches.");
-  EXPECT_EQ(view("v"), before);
+  EXPECT_NE(ok({"status"}).find("Uncommitted: yes"), std::string::npos);
+  EXPECT_EQ(lines_of(ok({"diff"})).at(0), "4K has changed between \"base\" and latest uncommitted changes.");
   auto b = dvol({"checkout", "-b", "third"});
   EXPECT_EQ(b.status, 1);
-  EXPECT_NE(ok({"status"}).find("Uncommitted: yes"), std::string::npos);
-  ok({"checkout", "--force", "other"});
+  EXPECT_EQ(b.err_line(0), "dvol: volume v has uncommitted changes. Please commit these before switching branches.");
+  EXPECT_EQ(view("v"), before);
+  EXPECT_EQ(ok({"checkout", "other"}), "Switched to branch other.\nBranch master keeps its uncommitted changes.\n");
   EXPECT_FALSE(fs::exists(path_ / "draft"));
-  ok({"checkout", "--force", "master"});
+  EXPECT_EQ(ok({"checkout", "master"}), "Switched to branch master.\n");
   EXPECT_EQ(read_file(path_ / "draft"), data_for(4096, 11));
+}
+
+TEST_F(DiffCommand, AMetadataOnlyChangeIsAChangeForDiffAndStatusAlike) {
+  // Given an empty file added (no data block of its own), then diff does not say "0 bytes"
+  // and status says there are uncommitted changes.
+  std::ofstream(path_ / "empty").close();
+  ::sync();
+  EXPECT_EQ(lines_of(ok({"diff"})).at(0), "Only file metadata has changed between \"base\" and latest uncommitted changes.");
+  EXPECT_NE(ok({"status"}).find("Uncommitted: yes"), std::string::npos);
 }
 
 }  // namespace
