@@ -7,6 +7,7 @@
 #include <filesystem>
 #include <fstream>
 #include <sstream>
+#include <string_view>
 
 #include "src/gitconfig.h"
 
@@ -24,6 +25,27 @@ std::string read_file_or_empty(const std::filesystem::path& path) {
   std::stringstream text;
   text << in.rdbuf();
   return text.str();
+}
+
+// Where a git configuration file's includes are found: `~/` is the user's home, a relative
+// path is relative to the including file's directory (for nested includes: the first file's).
+struct IncludeBase {
+  std::filesystem::path home;
+  std::filesystem::path dir;
+};
+
+std::string load_include(const std::string& path, const void* context) {
+  const auto* base = static_cast<const IncludeBase*>(context);
+  std::filesystem::path p = path;
+  if (path.rfind("~/", 0) == 0) p = base->home / path.substr(2);
+  else if (p.is_relative()) p = base->dir / p;
+  return read_file_or_empty(p);
+}
+
+// One git configuration file with its includes followed, as git reads it.
+std::string read_git_config(const std::filesystem::path& file, const std::filesystem::path& home) {
+  IncludeBase base{home, file.parent_path()};
+  return expand_includes(read_file_or_empty(file), load_include, &base);
 }
 
 struct Invoker {
@@ -53,7 +75,10 @@ Invoker invoking_user() {
 
 std::string host_name() {
   char buf[256] = {};
-  if (::gethostname(buf, sizeof buf - 1) != 0 || buf[0] == '\0') return "localhost";
+  // "(none)" is what the kernel says when no host name was ever set (containers, minimal
+  // systems): not a name anyone can mail.
+  if (::gethostname(buf, sizeof buf - 1) != 0 || buf[0] == '\0' || std::string_view(buf) == "(none)")
+    return "localhost";
   return buf;
 }
 
@@ -66,11 +91,9 @@ std::string choose_author(const AuthorSources& s) {
   auto email = non_empty(s.config_email);
   if (!email) email = non_empty(git.email);
 
-  const std::string fallback = s.user + "@" + s.hostname;
-  if (name && email) return *name + " <" + *email + ">";
-  if (name) return *name + " <" + fallback + ">";
-  if (email) return s.user + " <" + *email + ">";
-  return fallback;
+  // Always git's "NAME <EMAIL>"; what is not configured comes from git's own fallback, the
+  // user's login name and USER@HOSTNAME.
+  return name.value_or(s.user) + " <" + email.value_or(s.user + "@" + s.hostname) + ">";
 }
 
 std::string default_author(const UserConfig& config) {
@@ -78,11 +101,13 @@ std::string default_author(const UserConfig& config) {
   AuthorSources sources;
   sources.config_name = config.get("user.name");
   sources.config_email = config.get("user.email");
+  // In git's reading order, later files overriding earlier ones: the system's, then the user's
+  // (XDG, then ~/.gitconfig). The "[]" line between them closes one file's last section, so it
+  // cannot capture the next file's keys.
+  sources.gitconfig = read_git_config("/etc/gitconfig", who.home);
   if (!who.home.empty()) {
-    // In git's reading order, later files overriding earlier ones. The "[]" line between them
-    // closes the first file's last section, so it cannot capture the second file's keys.
-    sources.gitconfig = read_file_or_empty(who.home / ".config/git/config") + "\n[]\n" +
-                        read_file_or_empty(who.home / ".gitconfig");
+    sources.gitconfig += "\n[]\n" + read_git_config(who.home / ".config/git/config", who.home) + "\n[]\n" +
+                         read_git_config(who.home / ".gitconfig", who.home);
   }
   sources.user = who.user;
   sources.hostname = host_name();

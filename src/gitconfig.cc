@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cctype>
+#include <optional>
 #include <vector>
 
 namespace dvol {
@@ -70,7 +71,35 @@ std::string parse_value(std::string_view raw) {
   return out;
 }
 
+// The section a "[...]" line opens, lowercased ("user", "include", "user \"x\""), or nothing.
+std::optional<std::string> section_of(std::string_view line) {
+  if (line.empty() || line.front() != '[') return std::nullopt;
+  size_t close = line.find(']');
+  if (close == std::string_view::npos) return "";
+  return lower(trim(line.substr(1, close - 1)));
+}
+
 }  // namespace
+
+std::string expand_includes(std::string_view text, ConfigLoader load, const void* context, int depth) {
+  std::string out;
+  bool in_include = false;
+  for (const std::string& logical : logical_lines(text)) {
+    out += logical;
+    out += '\n';
+    std::string_view line = trim(logical);
+    if (auto section = section_of(line)) {
+      in_include = *section == "include";
+      line = trim(line.substr(std::min(line.size(), line.find(']') + 1)));
+    }
+    size_t eq = line.find('=');
+    if (!in_include || depth <= 0 || eq == std::string_view::npos || lower(trim(line.substr(0, eq))) != "path") continue;
+    // The included text stands in its own sections; then the include section goes on.
+    out += "[]\n" + expand_includes(load(parse_value(line.substr(eq + 1)), context), load, context, depth - 1) +
+           "\n[include]\n";
+  }
+  return out;
+}
 
 GitIdentity parse_git_identity(std::string_view text) {
   GitIdentity id;

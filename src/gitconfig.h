@@ -19,4 +19,12 @@ struct GitIdentity {
 // not understand are skipped, as the text is only a hint for a default.
 [[nodiscard]] GitIdentity parse_git_identity(std::string_view text);
 
+// The text with every `[include] path = P` followed, in place, by load(P)'s text (expanded in
+// turn, at most `depth` levels deep: git's limit against include loops), so that values after
+// the include still win over it, as in git. `[includeIf ...]` is left out: its conditions are
+// about repositories, and dvol reads no repository's configuration.
+using ConfigLoader = std::string (*)(const std::string& path, const void* context);
+[[nodiscard]] std::string expand_includes(std::string_view text, ConfigLoader load, const void* context,
+                                          int depth = 10);
+
 }  // namespace dvol

@@ -29,8 +29,8 @@ TEST(ChooseAuthor, EachFieldFallsBackSeparately) {
 }
 
 TEST(ChooseAuthor, UserAtHostnameWhenNothingIsConfigured) {
-  // given no identity anywhere, when chosen, then <user>@<hostname>.
-  EXPECT_EQ(choose_author(sources(std::nullopt, std::nullopt, "")), "luke@box");
+  // given no identity anywhere, when chosen, then git's "<user> <<user>@<hostname>>".
+  EXPECT_EQ(choose_author(sources(std::nullopt, std::nullopt, "")), "luke <luke@box>");
 }
 
 TEST(ChooseAuthor, NameWithoutEmailUsesUserAtHostnameAsEmail) {

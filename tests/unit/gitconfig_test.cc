@@ -2,6 +2,9 @@
 
 #include <gtest/gtest.h>
 
+#include <map>
+#include <string>
+
 namespace dvol {
 namespace {
 
@@ -77,6 +80,42 @@ TEST(GitIdentity, MalformedLinesAreSkipped) {
 TEST(GitIdentity, KeysOutsideAnySectionDoNotCount) {
   // given name = x before any section, when parsed, then unset.
   EXPECT_EQ(parse_git_identity("name = X\n").name, std::nullopt);
+}
+
+// Files for expand_includes: path -> text.
+std::string load_from_map(const std::string& path, const void* context) {
+  const auto* files = static_cast<const std::map<std::string, std::string>*>(context);
+  auto it = files->find(path);
+  return it == files->end() ? std::string() : it->second;
+}
+
+TEST(GitIncludes, AnIncludedFileStandsWhereItIsIncludedSoLaterValuesWin) {
+  // given a file that sets the email, includes a file with name and email, then sets the
+  // email again, when expanded and parsed, then the name comes from the include and the email
+  // from the line after it, as git reads it.
+  std::map<std::string, std::string> files{{"work.inc", "[user]\n  name = From Include\n  email = inc@x\n"}};
+  auto text = expand_includes("[user]\n  email = before@x\n[include]\n  path = work.inc\n[user]\n  email = after@x\n",
+                              load_from_map, &files);
+  auto id = parse_git_identity(text);
+  EXPECT_EQ(id.name, "From Include");
+  EXPECT_EQ(id.email, "after@x");
+}
+
+TEST(GitIncludes, IncludesNestAndALoopStops) {
+  // given a.inc including b.inc (which has the name) and b.inc including a.inc again, when
+  // expanded, then the name is found and the expansion ends (git's depth limit).
+  std::map<std::string, std::string> files{{"a.inc", "[include]\npath = b.inc\n"},
+                                           {"b.inc", "[user]\nname = Deep\n[include]\npath = a.inc\n"}};
+  auto id = parse_git_identity(expand_includes("[include]\n\tpath = \"a.inc\"\n", load_from_map, &files));
+  EXPECT_EQ(id.name, "Deep");
+}
+
+TEST(GitIncludes, PathsInOtherSectionsAreNotIncludes) {
+  // given `path` keys outside [include] (and in [includeIf], which dvol does not follow), then
+  // nothing is loaded.
+  std::map<std::string, std::string> files{{"x", "[user]\nname = Wrong\n"}};
+  auto text = expand_includes("[core]\npath = x\n[includeIf \"gitdir:~/w/\"]\npath = x\n", load_from_map, &files);
+  EXPECT_EQ(parse_git_identity(text).name, std::nullopt);
 }
 
 }  // namespace
