@@ -33,6 +33,8 @@ class Control {
                       bool read_only = false) = 0;
   // Loads `table` into the inactive slot; the next resume makes it live.
   virtual void reload(const DmName& name, const std::vector<TableLine>& table) = 0;
+  // Drops a table loaded into the inactive slot, so that no later resume swaps it in.
+  virtual void clear_inactive(const DmName& name) = 0;
   // Suspends, flushing I/O and freezing a mounted filesystem (lockfs).
   virtual void suspend(const DmName& name) = 0;
   virtual void resume(const DmName& name) = 0;

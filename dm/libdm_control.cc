@@ -38,6 +38,8 @@ class DmTask {
  public:
   DmTask(int type, const char* op) : op_(op) {
     task_ = dm_task_create(type);
+    if (!task_ && !LibDmControl::kernel_supported())
+      throw Error(Code::Unsupported, LibDmControl::kNoDeviceMapper).with_hint(LibDmControl::kNoDeviceMapperHint);
     if (!task_) throw Error(Code::Internal, std::string("cannot create a device-mapper task for ") + op);
   }
   ~DmTask() { dm_task_destroy(task_); }
@@ -117,6 +119,11 @@ LibDmControl::~LibDmControl() {
   dm_log_with_errno_init(nullptr);
 }
 
+const char* const LibDmControl::kNoDeviceMapper = "the running kernel has no device-mapper";
+const char* const LibDmControl::kNoDeviceMapperHint =
+    "load it with 'modprobe dm-mod' as root; a kernel built without it (as on some CI machines) cannot run "
+    "dvol directly: run dvol inside the test kernel, scripts/uml-run -- dvol ... (see README.md)";
+
 bool LibDmControl::kernel_supported() {
   if (::access("/proc/misc", R_OK) != 0) return false;
   FILE* f = std::fopen("/proc/misc", "r");
@@ -177,6 +184,12 @@ void LibDmControl::reload(const DmName& name, const std::vector<TableLine>& tabl
   DmTask task(DM_DEVICE_RELOAD, "load a table into");
   task.set_name(name);
   add_targets(task, table);
+  task.run();
+}
+
+void LibDmControl::clear_inactive(const DmName& name) {
+  DmTask task(DM_DEVICE_CLEAR, "clear the inactive table of");
+  task.set_name(name);
   task.run();
 }
 

@@ -15,12 +15,17 @@ class LibDmControl final : public Control {
 
   // True if the kernel has device-mapper (the control node can be opened).
   static bool kernel_supported();
+  // What is wrong, and what to do, on a kernel without device-mapper: the same sentence for
+  // `dvol doctor` and for every command that needs it.
+  static const char* const kNoDeviceMapper;
+  static const char* const kNoDeviceMapperHint;
   // The kernel's device-mapper targets and their versions ("thin-pool" -> "1.23.0").
   static std::map<std::string, std::string> target_versions();
 
   void create(const DmName& name, const std::string& uuid, const std::vector<TableLine>& table,
               bool read_only) override;
   void reload(const DmName& name, const std::vector<TableLine>& table) override;
+  void clear_inactive(const DmName& name) override;
   void suspend(const DmName& name) override;
   void resume(const DmName& name) override;
   void remove(const DmName& name) override;

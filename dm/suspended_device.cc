@@ -18,8 +18,9 @@ SuspendedDevice::SuspendedDevice(SuspendedDevice&& o) noexcept
 
 void SuspendedDevice::resume() {
   if (!suspended_) return;
-  suspended_ = false;
+  // Failed: still suspended (a running database frozen), and the destructor tries again.
   control_->resume(name_);
+  suspended_ = false;
 }
 
 SuspendedDevice::~SuspendedDevice() {

@@ -1,6 +1,7 @@
 #include "dm/thin_pool.h"
 
 #include <cstdio>
+#include <optional>
 
 #include "dm/suspended_device.h"
 #include "io/error.h"
@@ -31,8 +32,19 @@ void ThinPool::deactivate() { control_.remove(name_); }
 void ThinPool::reload(const ThinPoolTable& table) {
   // Load into the inactive slot first: a table the kernel refuses changes nothing.
   control_.reload(name_, {table.line()});
-  auto suspended = SuspendedDevice::suspend(control_, name_);
-  suspended.resume();  // the resume swaps the loaded table in
+  std::optional<SuspendedDevice> suspended;
+  try {
+    suspended.emplace(SuspendedDevice::suspend(control_, name_));
+  } catch (const Error&) {
+    // Not swapped in: drop the staged table, or any later resume (another command's) would.
+    try {
+      control_.clear_inactive(name_);
+    } catch (const Error& e) {
+      std::fprintf(stderr, "dvol: warning: could not drop the table staged for %s: %s\n", name_.c_str(), e.what());
+    }
+    throw;
+  }
+  suspended->resume();  // the resume swaps the loaded table in
 }
 
 ThinPoolStatus ThinPool::status() {
@@ -93,8 +105,8 @@ HeldMetadataSnapshot::HeldMetadataSnapshot(HeldMetadataSnapshot&& o) noexcept
 
 void HeldMetadataSnapshot::release() {
   if (!held_) return;
+  pool_->send(ReleaseMetadataSnap{});  // failed: still held, and the destructor tries again
   held_ = false;
-  pool_->send(ReleaseMetadataSnap{});
 }
 
 HeldMetadataSnapshot::~HeldMetadataSnapshot() {
