@@ -1,9 +1,12 @@
 #include "io/crash_point.h"
 
 #include <fcntl.h>
+#include <pthread.h>
+#include <signal.h>
 #include <sys/reboot.h>
 #include <unistd.h>
 
+#include <cerrno>
 #include <chrono>
 #include <cstdio>
 #include <cstdlib>
@@ -41,13 +44,31 @@ const CrashPlan& plan() {
   return p;
 }
 
+// Appends "N LABEL" to the trace file. The trace may be a FIFO whose reader paces the command
+// (kernel.robustness kills it between two points): opening it then waits for a reader, and a
+// reader that closes between our open and our write makes the write fail with EPIPE (and
+// raise SIGPIPE, which would kill dvol). The line must reach a reader before the step runs, so
+// SIGPIPE is held off and the line is written again once the next reader opens.
 void append_trace(const char* file, unsigned long n, const char* label) {
-  int fd = ::open(file, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0600);
-  if (fd < 0) return;
-  std::string line = std::to_string(n) + " " + label + "\n";
-  (void)!::write(fd, line.data(), line.size());
-  ::fsync(fd);  // the trace must survive the cut it announces
-  ::close(fd);
+  const std::string line = std::to_string(n) + " " + label + "\n";
+  sigset_t pipe_signal, previous;
+  sigemptyset(&pipe_signal);
+  sigaddset(&pipe_signal, SIGPIPE);
+  pthread_sigmask(SIG_BLOCK, &pipe_signal, &previous);
+  for (int attempt = 0; attempt < 1000; ++attempt) {
+    int fd = ::open(file, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0600);
+    if (fd < 0) break;
+    bool written = ::write(fd, line.data(), line.size()) == static_cast<ssize_t>(line.size());
+    int err = errno;
+    if (written) ::fsync(fd);  // the trace must survive the cut it announces
+    ::close(fd);
+    if (written || err != EPIPE) break;
+  }
+  // A SIGPIPE raised while held off is pending: take it, so that unblocking does not deliver it.
+  const timespec now{0, 0};
+  while (sigtimedwait(&pipe_signal, nullptr, &now) == SIGPIPE) {
+  }
+  pthread_sigmask(SIG_SETMASK, &previous, nullptr);
 }
 
 [[noreturn]] void power_off() {
