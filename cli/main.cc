@@ -5,6 +5,7 @@
 
 #include <chrono>
 #include <csignal>
+#include <filesystem>
 #include <cstdio>
 #include <cstdlib>
 #include <iostream>
@@ -132,6 +133,12 @@ int run(int argc, char** argv) {
     std::cerr << "dvol: " << e.message() << "\n";
     if (!e.hint().empty()) std::cerr << e.hint() << "\n";
     if (std::getenv("DVOL_DEBUG") && !e.detail().empty()) std::cerr << "detail: " << e.detail() << "\n";
+    return 1;
+  } catch (const std::filesystem::filesystem_error& e) {
+    auto error = from_filesystem_error(e);
+    std::cout.flush();
+    std::cerr << "dvol: " << error.message() << "\n";
+    if (!error.hint().empty()) std::cerr << error.hint() << "\n";
     return 1;
   } catch (const std::exception& e) {
     std::cerr << "dvol: internal error: " << e.what() << "\n";

@@ -45,4 +45,19 @@ Error sys_error(const std::string& op, const std::string& path, int err) {
                op + "(" + path + "): errno " + std::to_string(err));
 }
 
+Error from_filesystem_error(const std::filesystem::filesystem_error& e) {
+  // what() is "filesystem error: <operation>: <reason> [<path>] [<path>]".
+  std::string op = e.what();
+  if (op.rfind("filesystem error: ", 0) == 0) op.erase(0, 18);
+  if (auto end = op.find(": "); end != std::string::npos) op.erase(end);
+  if (op.rfind("cannot ", 0) == 0) op.erase(0, 7);
+  Error error = sys_error(op, e.path1().string(), e.code().value());
+  switch (error.code()) {
+    case Code::PermissionDenied: error.append_hint("dvol manages kernel devices and root-only state: run it as root (sudo)"); break;
+    case Code::ResourceExhausted: error.append_hint("free space on the filesystem that holds it, then run the command again"); break;
+    default: break;
+  }
+  return error;
+}
+
 }  // namespace dvol

@@ -2,6 +2,7 @@
 // dvol::Error: the one error type of every layer. The code says what the user should do
 // (see docs/style.md point 7); the message is one sentence a user can act on; the detail
 // carries what a developer needs (operation, device, errno, a tool's stderr).
+#include <filesystem>
 #include <stdexcept>
 #include <string>
 
@@ -51,5 +52,9 @@ class Error : public std::runtime_error {
 // The errno-based error of a failed system call: ENOENT -> NotFound, ENOSPC ->
 // ResourceExhausted, EBUSY -> Unavailable, EPERM/EACCES -> PermissionDenied, else Io.
 Error sys_error(const std::string& op, const std::string& path, int err);
+
+// The same for an exception of std::filesystem that nothing caught on its way up ("cannot
+// create directories /x: No space left on device"), with what to do for the common causes.
+Error from_filesystem_error(const std::filesystem::filesystem_error& e);
 
 }  // namespace dvol

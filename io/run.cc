@@ -2,10 +2,12 @@
 
 #include <fcntl.h>
 #include <poll.h>
+#include <signal.h>
 #include <spawn.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <cstdlib>
 #include <filesystem>
@@ -32,7 +34,20 @@ bool program_exists(const std::string& program) {
   return false;
 }
 
-RunResult run(const std::vector<std::string>& argv, const std::string& install_hint) {
+namespace {
+
+// Kills and reaps the child of a run that cannot go on; never throws.
+void kill_and_reap(pid_t pid) {
+  ::kill(pid, SIGKILL);
+  int ignored = 0;
+  while (::waitpid(pid, &ignored, 0) < 0 && errno == EINTR) {
+  }
+}
+
+}  // namespace
+
+RunResult run(const std::vector<std::string>& argv, const std::string& install_hint,
+              std::chrono::milliseconds deadline) {
   if (argv.empty()) throw Error(Code::Internal, "run: empty command");
   if (!program_exists(argv[0])) {
     Error e(Code::Unsupported, argv[0] + " not found");
@@ -46,10 +61,14 @@ RunResult run(const std::vector<std::string>& argv, const std::string& install_h
   Fd err_r(err_pipe[0]), err_w(err_pipe[1]);
 
   posix_spawn_file_actions_t actions;
-  posix_spawn_file_actions_init(&actions);
-  posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0);
-  posix_spawn_file_actions_adddup2(&actions, out_w.get(), 1);
-  posix_spawn_file_actions_adddup2(&actions, err_w.get(), 2);
+  if (int rc = posix_spawn_file_actions_init(&actions); rc != 0) throw sys_error("start", argv[0], rc);
+  int setup = posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0);
+  if (setup == 0) setup = posix_spawn_file_actions_adddup2(&actions, out_w.get(), 1);
+  if (setup == 0) setup = posix_spawn_file_actions_adddup2(&actions, err_w.get(), 2);
+  if (setup != 0) {
+    posix_spawn_file_actions_destroy(&actions);
+    throw sys_error("start", argv[0], setup);
+  }
   // Every other descriptor of ours is O_CLOEXEC, so the child inherits only 0, 1 and 2.
 
   std::vector<std::string> env_strings;
@@ -79,10 +98,23 @@ RunResult run(const std::vector<std::string>& argv, const std::string& install_h
   std::string* sinks[2] = {&result.out, &result.err};
   int open_count = 2;
   char buf[65536];
+  const auto end = std::chrono::steady_clock::now() + deadline;
   while (open_count > 0) {
-    int n = ::poll(fds, 2, -1);
+    auto left = std::chrono::duration_cast<std::chrono::milliseconds>(end - std::chrono::steady_clock::now());
+    if (left.count() <= 0) {
+      kill_and_reap(pid);
+      auto limit = deadline.count() % 1000 == 0 ? std::to_string(deadline.count() / 1000) + " s"
+                                                : std::to_string(deadline.count()) + " ms";
+      throw Error(Code::Unavailable, argv[0] + " did not finish within " + limit + " and was stopped");
+    }
+    int n = ::poll(fds, 2, static_cast<int>(std::min<int64_t>(left.count(), 60'000)));
     if (n < 0 && errno == EINTR) continue;
-    if (n < 0) break;
+    if (n < 0) {
+      // Cannot read its output any more: a child writing to a full pipe would never exit.
+      int err = errno;
+      kill_and_reap(pid);
+      throw sys_error("read the output of", argv[0], err);
+    }
     for (int i = 0; i < 2; ++i) {
       if (fds[i].fd < 0 || !(fds[i].revents & (POLLIN | POLLHUP | POLLERR))) continue;
       ssize_t got = ::read(fds[i].fd, buf, sizeof buf);
@@ -108,8 +140,9 @@ static std::string tail(const std::string& s, size_t max) {
   return t;
 }
 
-RunResult run_checked(const std::vector<std::string>& argv, const std::string& install_hint) {
-  RunResult r = run(argv, install_hint);
+RunResult run_checked(const std::vector<std::string>& argv, const std::string& install_hint,
+                      std::chrono::milliseconds deadline) {
+  RunResult r = run(argv, install_hint, deadline);
   if (r.status != 0) {
     std::string cmd;
     for (auto& a : argv) cmd += (cmd.empty() ? "" : " ") + a;

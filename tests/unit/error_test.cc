@@ -3,6 +3,7 @@
 #include <gtest/gtest.h>
 
 #include <cerrno>
+#include <filesystem>
 #include <cstring>
 
 namespace dvol {
@@ -72,6 +73,23 @@ TEST(Error, EveryCodeHasAName) {
   for (int i = 0; i <= static_cast<int>(Code::Internal); ++i) {
     EXPECT_STRNE(code_name(static_cast<Code>(i)), "error") << i;
   }
+}
+
+TEST(FromFilesystemError, NamesTheOperationThePathAndWhatToDo) {
+  // given what std::filesystem throws for a full disk and for a missing permission, when
+  // turned into dvol's error, then the sentence names the operation, the path and the reason,
+  // the code says what to do, and the hint says how.
+  std::filesystem::filesystem_error full("cannot create directories", "/var/lib/dvol/volumes/x/mnt",
+                                         std::make_error_code(std::errc::no_space_on_device));
+  Error e = from_filesystem_error(full);
+  EXPECT_EQ(e.code(), Code::ResourceExhausted);
+  EXPECT_EQ(e.message(), "cannot create directories /var/lib/dvol/volumes/x/mnt: " + std::string(std::strerror(ENOSPC)));
+  EXPECT_NE(e.hint().find("free space"), std::string::npos) << e.hint();
+  std::filesystem::filesystem_error denied("cannot remove", "/r", std::make_error_code(std::errc::permission_denied));
+  Error d = from_filesystem_error(denied);
+  EXPECT_EQ(d.code(), Code::PermissionDenied);
+  EXPECT_EQ(d.message(), "cannot remove /r: " + std::string(std::strerror(EACCES)));
+  EXPECT_NE(d.hint().find("as root"), std::string::npos) << d.hint();
 }
 
 }  // namespace
