@@ -29,9 +29,10 @@ void register_plugin(CLI::App& command, Context& context) {
   command.add_option("--socket", *socket, "Unix socket to serve (default /run/docker/plugins/dvol.sock)");
   command.callback([&context, socket] {
     require_root("plugin");
-    // Docker calls the plugin and waits for it: the plugin must never call Docker back.
-    context.no_docker = true;
-    auto& host = context.host();
+    // Docker calls the plugin and waits for it: the plugin must never call Docker back
+    // (no container engine in its Host). Requests are served side by side.
+    auto control = kernel_control(/*shared_by_threads=*/true);
+    Host host{context.root, *control};
     plugin::DvolBackend backend(host);
     // Containers that already hold a volume (the plugin restarted while they run) count as
     // mounts under IDs the plugin never saw.

@@ -12,6 +12,7 @@
 #include <boost/asio/local/stream_protocol.hpp>
 #include <boost/asio/redirect_error.hpp>
 #include <boost/asio/signal_set.hpp>
+#include <boost/asio/thread_pool.hpp>
 #include <boost/asio/use_awaitable.hpp>
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
@@ -50,7 +51,18 @@ std::string request_name(std::string_view body) {
   return {};
 }
 
-asio::awaitable<void> session(Local::socket socket, VolumeDriver& driver, std::ostream& log) {
+// Requests run here, off the thread that accepts and reads: one that waits for a volume's lock
+// (a Create behind a checkout) holds up no other.
+constexpr int kWorkers = 4;
+
+asio::awaitable<DriverReply> handle_on(asio::thread_pool& workers, VolumeDriver& driver, std::string_view target,
+                                       std::string_view body) {
+  co_return co_await asio::co_spawn(
+      workers, [&]() -> asio::awaitable<DriverReply> { co_return driver.handle(target, body); }, asio::use_awaitable);
+}
+
+asio::awaitable<void> session(Local::socket socket, VolumeDriver& driver, asio::thread_pool& workers,
+                              std::ostream& log) {
   beast::basic_stream<Local> stream(std::move(socket));
   beast::flat_buffer buffer;
   for (;;) {
@@ -73,9 +85,9 @@ asio::awaitable<void> session(Local::socket socket, VolumeDriver& driver, std::o
     }
     const auto& request = parser.get();
     std::string_view target(request.target().data(), request.target().size());
-    DriverReply r = request.method() == http::verb::post
-                        ? driver.handle(target, request.body())
-                        : DriverReply{405, nlohmann::json{{"Err", "the plugin protocol only uses POST"}}.dump()};
+    // (Not a conditional expression: GCC 12 cannot compile a co_await inside one.)
+    DriverReply r{405, nlohmann::json{{"Err", "the plugin protocol only uses POST"}}.dump()};
+    if (request.method() == http::verb::post) r = co_await handle_on(workers, driver, target, request.body());
     auto response = reply_for(request, std::move(r));
     auto reply = nlohmann::json::parse(response.body(), nullptr, false);
     std::string err = reply.is_object() && reply.contains("Err") && reply["Err"].is_string() ? reply["Err"] : "";
@@ -86,13 +98,14 @@ asio::awaitable<void> session(Local::socket socket, VolumeDriver& driver, std::o
   }
 }
 
-asio::awaitable<void> accept_loop(Local::acceptor& acceptor, VolumeDriver& driver, std::ostream& log) {
+asio::awaitable<void> accept_loop(Local::acceptor& acceptor, VolumeDriver& driver, asio::thread_pool& workers,
+                                  std::ostream& log) {
   for (;;) {
     boost::system::error_code ec;
     auto socket = co_await acceptor.async_accept(asio::redirect_error(asio::use_awaitable, ec));
     if (ec == asio::error::operation_aborted) co_return;  // shutting down
     if (ec) continue;                                      // e.g. EMFILE: try the next one
-    asio::co_spawn(acceptor.get_executor(), session(std::move(socket), driver, log), asio::detached);
+    asio::co_spawn(acceptor.get_executor(), session(std::move(socket), driver, workers, log), asio::detached);
   }
 }
 
@@ -142,8 +155,10 @@ void serve(VolumeDriver& driver, const std::string& socket_path, std::ostream& l
     io.stop();
   });
   log << "dvol plugin: serving " << (own_socket ? socket_path : "the socket from systemd") << std::endl;
-  asio::co_spawn(io, accept_loop(acceptor, driver, log), asio::detached);
+  asio::thread_pool workers(kWorkers);
+  asio::co_spawn(io, accept_loop(acceptor, driver, workers, log), asio::detached);
   io.run();
+  workers.join();  // requests under way finish (and release their locks) before the plugin exits
   if (own_socket) {
     std::error_code ignored;
     fs::remove(socket_path, ignored);

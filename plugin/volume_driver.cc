@@ -1,6 +1,7 @@
 #include "plugin/volume_driver.h"
 
 #include <algorithm>
+#include <filesystem>
 
 #include "src/error.h"
 
@@ -55,6 +56,17 @@ CreateOptions parse_options(const json& request) {
 VolumeDriver::VolumeDriver(VolumeBackend& backend, std::map<std::string, size_t> holders)
     : backend_(backend), anonymous_(std::move(holders)) {}
 
+void VolumeDriver::create_if_missing(const std::string& name, const CreateOptions& options) {
+  if (backend_.exists(name)) return;
+  try {
+    backend_.create(name, options);
+  } catch (const Error& e) {
+    // Like Docker's local driver, creating a volume that exists is not an error, even when a
+    // request beside this one made it first.
+    if (e.code() != Code::AlreadyExists || !backend_.exists(name)) throw;
+  }
+}
+
 size_t VolumeDriver::mount_count(const std::string& name) const {
   std::lock_guard guard(mutex_);
   size_t n = 0;
@@ -64,7 +76,6 @@ size_t VolumeDriver::mount_count(const std::string& name) const {
 }
 
 DriverReply VolumeDriver::handle(std::string_view path, std::string_view body) {
-  std::lock_guard guard(mutex_);
   json request = json::object();
   if (body.find_first_not_of(" \t\r\n") != std::string_view::npos) {
     request = json::parse(body, nullptr, /*allow_exceptions=*/false);
@@ -96,6 +107,8 @@ DriverReply VolumeDriver::handle(std::string_view path, std::string_view body) {
     return {200, dump(reply)};
   } catch (const Error& e) {
     return {200, dump(err(err_text(e)))};
+  } catch (const std::filesystem::filesystem_error& e) {
+    return {200, dump(err(err_text(from_filesystem_error(e))))};
   } catch (const std::exception& e) {
     return {200, dump(err(std::string("internal error: ") + e.what()))};
   }
@@ -104,16 +117,13 @@ DriverReply VolumeDriver::handle(std::string_view path, std::string_view body) {
 json VolumeDriver::create(const json& request) {
   auto name = required_string(request, "Name");
   auto options = parse_options(request);  // refused before anything is made
-  // Like Docker's local driver, creating a volume that exists is not an error.
-  if (!backend_.exists(name)) backend_.create(name, options);
+  create_if_missing(name, options);
   return err("");
 }
 
 DriverVolume VolumeDriver::describe_with_mounts(const std::string& name) {
   auto volume = backend_.describe(name);
-  size_t n = mount_ids_.count(name) ? mount_ids_[name].size() : 0;
-  if (anonymous_.count(name)) n += anonymous_[name];
-  volume.status["Mounts"] = n;
+  volume.status["Mounts"] = mount_count(name);
   return volume;
 }
 
@@ -132,8 +142,9 @@ json VolumeDriver::list() {
 json VolumeDriver::mount(const json& request) {
   auto name = required_string(request, "Name");
   auto id = required_string(request, "ID");
-  if (!backend_.exists(name)) backend_.create(name, {});  // `docker run -v NAME:/x` of a new name
+  create_if_missing(name, {});  // `docker run -v NAME:/x` of a new name
   auto mountpoint = backend_.mount(name);
+  std::lock_guard guard(mutex_);
   mount_ids_[name].insert(id);
   return {{"Mountpoint", mountpoint}, {"Err", ""}};
 }
@@ -143,6 +154,7 @@ json VolumeDriver::unmount(const json& request) {
   auto id = required_string(request, "ID");
   // The branch stays mounted at its stable path (dvol's own commands need it there); only the
   // count changes. An unknown ID is a mount from before the plugin started.
+  std::lock_guard guard(mutex_);
   if (auto it = mount_ids_.find(name); it != mount_ids_.end() && it->second.erase(id)) {
     if (it->second.empty()) mount_ids_.erase(it);
   } else if (auto a = anonymous_.find(name); a != anonymous_.end() && a->second > 0) {
@@ -161,6 +173,7 @@ json VolumeDriver::remove(const json& request) {
   if (!backend_.exists(name)) throw Error(Code::NotFound, "volume " + name + " does not exist");
   // Docker forgets the volume; its data stays in dvol until `dvol rm` (volumes outlive
   // Docker's references to them).
+  std::lock_guard guard(mutex_);
   mount_ids_.erase(name);
   anonymous_.erase(name);
   return err("");

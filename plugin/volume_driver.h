@@ -48,7 +48,9 @@ class VolumeDriver {
   // containers hold its branch (their Mount IDs are unknown, so they are counted anonymously).
   explicit VolumeDriver(VolumeBackend& backend, std::map<std::string, size_t> holders = {});
 
-  // `path` is the request target, e.g. "/VolumeDriver.Mount". Never throws.
+  // `path` is the request target, e.g. "/VolumeDriver.Mount". Never throws. Thread-safe:
+  // requests run side by side (a Get never waits behind a Create that waits for a volume's
+  // lock); the backend must be thread-safe too.
   DriverReply handle(std::string_view path, std::string_view body);
 
   // Containers that hold the volume now, as far as the plugin knows.
@@ -63,9 +65,11 @@ class VolumeDriver {
   nlohmann::json path(const nlohmann::json& request);
   nlohmann::json remove(const nlohmann::json& request);
   DriverVolume describe_with_mounts(const std::string& name);
+  // Creates `name` unless it exists (made meanwhile by another request too: fine).
+  void create_if_missing(const std::string& name, const CreateOptions& options);
 
   VolumeBackend& backend_;
-  mutable std::mutex mutex_;  // one request at a time: volumes change under dvol's own locks too
+  mutable std::mutex mutex_;  // the mount counts only: volumes change under dvol's own locks
   std::map<std::string, std::set<std::string>> mount_ids_;
   std::map<std::string, size_t> anonymous_;
 };

@@ -24,7 +24,8 @@ void require_root(const char* command);
 
 namespace dvol {
 
-// The real kernel interface (libdevmapper).
-std::unique_ptr<dm::Control> kernel_control();
+// The real kernel interface (libdevmapper); `shared_by_threads`: safe to call from several
+// threads at once (each call then runs alone).
+std::unique_ptr<dm::Control> kernel_control(bool shared_by_threads = false);
 
 }  // namespace dvol

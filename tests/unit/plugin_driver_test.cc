@@ -2,7 +2,12 @@
 // Docker sends (valid, malformed, null Opts, unknown names) and what it must get back.
 #include <gtest/gtest.h>
 
+#include <chrono>
+#include <condition_variable>
+#include <future>
 #include <map>
+#include <mutex>
+#include <set>
 #include <nlohmann/json.hpp>
 
 #include "plugin/volume_driver.h"
@@ -186,6 +191,67 @@ TEST_F(PluginDriver, MalformedRequestsGetAnErrorReply) {
   auto unknown = driver.handle("/VolumeDriver.Explode", "{}");
   EXPECT_EQ(unknown.status, 404u);
   EXPECT_NE(unknown.body.find("does not implement"), std::string::npos);
+}
+
+// A backend whose create waits until the test lets it go, as a Create behind another
+// command's lock does; everything else answers at once. Thread-safe.
+class SlowCreates : public VolumeBackend {
+ public:
+  std::mutex mutex;
+  std::condition_variable changed;
+  std::set<std::string> volumes{"web"};
+  bool creating = false, let_go = false;
+
+  bool exists(const std::string& name) override {
+    std::lock_guard lock(mutex);
+    return volumes.count(name) > 0;
+  }
+  void create(const std::string& name, const CreateOptions&) override {
+    std::unique_lock lock(mutex);
+    creating = true;
+    changed.notify_all();
+    changed.wait(lock, [&] { return let_go; });
+    if (!volumes.insert(name).second) throw Error(Code::AlreadyExists, "volume " + name + " already exists");
+  }
+  DriverVolume describe(const std::string& name) override {
+    std::lock_guard lock(mutex);
+    if (!volumes.count(name)) throw Error(Code::NotFound, "volume " + name + " does not exist");
+    return {name, "/mnt/" + name, {}};
+  }
+  std::vector<DriverVolume> list() override {
+    std::lock_guard lock(mutex);
+    std::vector<DriverVolume> out;
+    for (const auto& v : volumes) out.push_back({v, "/mnt/" + v, {}});
+    return out;
+  }
+  std::string mount(const std::string& name) override { return describe(name).mountpoint; }
+};
+
+TEST(PluginDriverConcurrency, GetAndListAnswerWhileACreateWaits) {
+  // Given a Create that waits (for a lock, in dvol), when Docker sends Get and List meanwhile,
+  // then they answer at once; a second Create of the same name, racing the first, succeeds
+  // too, and once the first is let go both report success and the volume is listed.
+  SlowCreates backend;
+  VolumeDriver driver(backend);
+  auto first = std::async(std::launch::async, [&] { return driver.handle("/VolumeDriver.Create", R"({"Name":"new"})"); });
+  {
+    std::unique_lock lock(backend.mutex);
+    ASSERT_TRUE(backend.changed.wait_for(lock, std::chrono::seconds(10), [&] { return backend.creating; }));
+  }
+  auto get = driver.handle("/VolumeDriver.Get", R"({"Name":"web"})");
+  EXPECT_NE(get.body.find(R"("Mountpoint":"/mnt/web")"), std::string::npos) << get.body;
+  auto list = driver.handle("/VolumeDriver.List", "{}");
+  EXPECT_NE(list.body.find(R"("Name":"web")"), std::string::npos) << list.body;
+  auto second = std::async(std::launch::async, [&] { return driver.handle("/VolumeDriver.Create", R"({"Name":"new"})"); });
+  EXPECT_EQ(first.wait_for(std::chrono::milliseconds(100)), std::future_status::timeout) << "the first is still waiting";
+  {
+    std::lock_guard lock(backend.mutex);
+    backend.let_go = true;
+  }
+  backend.changed.notify_all();
+  EXPECT_EQ(first.get().body, R"({"Err":""})");
+  EXPECT_EQ(second.get().body, R"({"Err":""})");
+  EXPECT_NE(driver.handle("/VolumeDriver.List", "{}").body.find(R"("Name":"new")"), std::string::npos);
 }
 
 }  // namespace
