@@ -38,8 +38,9 @@ void mount_filesystem_dir(const std::string& device, const std::string& dir, con
   fs::create_directories(staging);
   // The guard unmounts `staging` when this returns, on every path.
   auto whole = Mount::mount(device, staging, options);
-  // A bind mount keeps the flags of the mount it copies (nosuid, nodev, ro).
-  if (::mount((staging / dir).c_str(), target.c_str(), nullptr, MS_BIND, nullptr) != 0) {
+  // A bind mount keeps the flags of the mount it copies (nosuid, nodev, ro). The kernel ignores
+  // its type; "none", not a null pointer, so that checkers such as Valgrind see a string.
+  if (::mount((staging / dir).c_str(), target.c_str(), "none", MS_BIND, nullptr) != 0) {
     int err = errno;
     throw Error(err == EBUSY ? Code::Unavailable : Code::Io,
                 "cannot mount " + device + " at " + target.string() + ": " + std::strerror(err),
