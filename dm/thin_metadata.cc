@@ -11,7 +11,8 @@ namespace {
 
 // On-disk layout of struct thin_disk_superblock (little endian, packed).
 constexpr size_t kSbCsum = 0, kSbFlags = 4, kSbBlocknr = 8, kSbMagic = 32, kSbVersion = 40, kSbTime = 44,
-                 kSbTransId = 48, kSbHeldRoot = 56, kSbDataMappingRoot = 320, kSbDeviceDetailsRoot = 328,
+                 kSbTransId = 48, kSbHeldRoot = 56, kSbDataSmNrAllocated = 72, kSbDataMappingRoot = 320,
+                 kSbDeviceDetailsRoot = 328,
                  kSbDataBlockSize = 336, kSbMetadataBlockSize = 340, kSbMetadataNrBlocks = 344,
                  kSbIncompatFlags = 360;
 // struct node_header: csum, flags, blocknr, nr_entries, max_entries, value_size, padding.
@@ -73,6 +74,7 @@ Superblock Superblock::parse(ConstMetadataBlockSpan b, uint64_t location) {
   s.device_details_root = le64(b, kSbDeviceDetailsRoot);
   s.data_block_size = Sectors{le32(b, kSbDataBlockSize)};
   s.metadata_nr_blocks = le64(b, kSbMetadataNrBlocks);
+  s.data_blocks_allocated = le64(b, kSbDataSmNrAllocated);
   if (s.version < 1 || s.version > 2) corrupt("unknown superblock version " + std::to_string(s.version), location);
   // The kernel knows no incompat features (THIN_FEATURE_INCOMPAT_SUPP is 0): any set bit means
   // a format this reader cannot interpret.

@@ -44,8 +44,9 @@ inline constexpr uint32_t kSuperblockCsumXor = 160774;  // SUPERBLOCK_CSUM_XOR
 inline constexpr uint32_t kBtreeCsumXor = 121107;       // BTREE_CSUM_XOR
 inline constexpr uint64_t kThinSuperblockMagic = 27022010;
 
-// The fields of struct thin_disk_superblock that dvol uses. The space map roots are left out:
-// the held copy made by reserve_metadata_snap has them zeroed.
+// The fields of struct thin_disk_superblock that dvol uses. Of the space map roots only the data
+// blocks in use are read, and only the live superblock has them: the held copy made by
+// reserve_metadata_snap has them zeroed.
 struct Superblock {
   uint64_t location = 0;  // block it was read from (0, or the held root)
   uint32_t flags = 0;
@@ -57,6 +58,7 @@ struct Superblock {
   uint64_t device_details_root = 0;
   Sectors data_block_size;
   uint64_t metadata_nr_blocks = 0;  // as formatted; see MetadataSource::nr_blocks()
+  uint64_t data_blocks_allocated = 0;  // the data space map's nr_allocated: pool blocks in use
 
   // Parses and validates (checksum, magic, blocknr == location, sizes, feature flags).
   // Throws Corruption, or Unsupported for incompat feature flags this reader does not know.

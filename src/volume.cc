@@ -2,8 +2,11 @@
 
 #include <unistd.h>
 
+#include <array>
 #include <chrono>
 
+#include "dm/metadata_device.h"
+#include "dm/thin_metadata.h"
 #include "io/error.h"
 #include "io/loop_device.h"
 #include "io/mount.h"
@@ -221,7 +224,16 @@ void Volume::delete_thin(uint32_t thin_id, bool missing_ok) {
 
 uint64_t Volume::used_bytes() {
   auto r = store_->volume();
-  if (!pool_.active()) return r.used_bytes;
+  if (!pool_.active()) {
+    try {
+      auto meta = dm::MetadataDevice::open(paths_.meta.string());
+      std::array<std::byte, dm::kMetadataBlockSize> block{};
+      meta.read_block(0, block);
+      return dm::Superblock::parse(block, 0).data_blocks_allocated * r.block_sectors * dm::kSectorSize;
+    } catch (const Error&) {
+      return r.used_bytes;  // unreadable: the figure of the last change will do for a listing
+    }
+  }
   auto s = pool_.status();
   return s.used_data_blocks.value * r.block_sectors * dm::kSectorSize;
 }

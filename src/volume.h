@@ -76,7 +76,8 @@ class Volume {
   void delete_thin(uint32_t thin_id, bool missing_ok);
 
   // Space the volume really takes (pool data blocks in use × block size); from the pool when
-  // it is live, else the figure recorded at the last change.
+  // it is live, else from the superblock of its metadata file (what the pool committed last;
+  // read only), else the figure recorded at the last change.
   uint64_t used_bytes();
   // Records used_bytes() in the store (for list when the pool is not live).
   void record_usage();

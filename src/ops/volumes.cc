@@ -176,6 +176,13 @@ void init_volume(Host& host, const InitRequest& request) {
 
 VolumeSummary describe_volume(Host& host, const std::string& name) {
   auto volume = Volume::open(host, name);
+  // What bringing the volume up would find missing, found by looking only.
+  for (const auto& file : {volume.paths().data, volume.paths().meta}) {
+    std::error_code ec;
+    if (!fs::exists(file, ec) && !ec)
+      throw Error(Code::NotFound, "volume " + name + " has lost its pool file " + file.string())
+          .with_hint("put the file back: dvol never makes it again empty, and has not touched the volume's other files");
+  }
   auto record = volume.record();
   VolumeSummary s;
   s.name = record.name;
@@ -187,11 +194,11 @@ VolumeSummary describe_volume(Host& host, const std::string& name) {
   s.fs_size_bytes = record.size_bytes;
   if (auto b = volume.store().branch(record.checked_out); b && b->head) s.head = volume.store().commit(*b->head);
   // A query changes nothing in the kernel (list, and the plugin's Get and List, run this): root
-  // reads a live pool's figure; an inactive pool (after a reboot, before any command brought it
-  // up) and other users get the figure recorded at the last change. Never waits for the lock:
-  // the plugin's Get runs while a checkout holds it and stops the volume's containers.
+  // reads a live pool's figure, or an inactive one's (after a reboot) from its metadata file;
+  // other users get the figure recorded at the last change. Never waits for the lock: the
+  // plugin's Get runs while a checkout holds it and stops the volume's containers.
   s.size_bytes = record.used_bytes;
-  if (::geteuid() == 0 && volume.pool_active()) s.size_bytes = volume.used_bytes();
+  if (::geteuid() == 0) s.size_bytes = volume.used_bytes();
   return s;
 }
 
