@@ -83,11 +83,11 @@ CheckoutResult checkout_locked(Host& host, const std::string& name, const std::s
   volume.unmount_branch(current.thin_id);
   try {
     volume.mount_branch(target->thin_id);
+    store.set_checked_out(branch_name);  // fails on a full host filesystem: nothing switched
   } catch (...) {
-    volume.mount_branch(current.thin_id);
+    volume.mount_branch(current.thin_id);  // takes the target down if it was mounted
     throw;
   }
-  store.set_checked_out(branch_name);
   return result;
 }
 
