@@ -406,8 +406,8 @@ TEST_F(Hostile, AMissingThinPoolModuleIsReportedAndTheVolumeWorksOnceItIsLoaded)
   // list is a query: it brings no pool up, so it needs no module and shows both volumes.
   auto list = dvol({"list"});
   EXPECT_EQ(list.status, 0) << list.err;
-  EXPECT_NE(list.out.find("  v "), std::string::npos) << list.out;
-  EXPECT_NE(list.out.find("  w "), std::string::npos) << list.out;
+  EXPECT_NE(list.out.find(" v "), std::string::npos) << list.out;
+  EXPECT_NE(list.out.find(" w "), std::string::npos) << list.out;
   EXPECT_EQ(run_tool({"/sbin/insmod", module.string()}).status, 0);
   commit("after insmod", "v");
   expect_volume_intact("v", 21);
