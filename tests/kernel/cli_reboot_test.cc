@@ -99,6 +99,10 @@ TEST_F(Reboot, AfterEveryCommandBringsBackWhatItNeeds) {
   EXPECT_EQ(io::mounts_under(root()), std::vector<fs::path>{});
 
   EXPECT_EQ(ok({"list"}), rec["list"]);
+  // Nothing was written to other/vol after its commit: brought up again after the reboot (its
+  // filesystem mounted anew, which stamps it), it has no changed data.
+  EXPECT_EQ(lines_of(ok({"diff", "other/vol"})).at(0),
+            "0 bytes have changed between \"other\" and latest uncommitted changes.");
   EXPECT_EQ(ok({"log"}), rec["log"]["master"]);
   EXPECT_EQ(ok({"branch"}), rec["branch"]);
   auto path = mount("db");
