@@ -14,8 +14,8 @@ struct DoctorCheck {
   std::string fix;      // how to fix it, when not ok
 };
 
-// Runs every check. Loads kernel modules (dm-thin-pool, loop) where it can. Never throws
-// for a missing feature: that is a failed check.
+// Runs every check. Only looks: loads no module and changes nothing. Never throws for a
+// missing feature: that is a failed check.
 std::vector<DoctorCheck> run_doctor(const std::filesystem::path& root);
 
 }  // namespace dvol
