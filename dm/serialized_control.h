@@ -5,6 +5,7 @@
 // What a volume needs to be changed by one command at a time is the volume's lock, not this.
 #include <memory>
 #include <mutex>
+#include <type_traits>
 
 #include "dm/control.h"
 
@@ -16,55 +17,39 @@ class SerializedControl final : public Control {
 
   void create(const DmName& name, const std::string& uuid, const std::vector<TableLine>& table,
               bool read_only) override {
-    std::lock_guard lock(mutex_);
-    inner_->create(name, uuid, table, read_only);
+    alone([&](Control& c) { c.create(name, uuid, table, read_only); });
   }
   void reload(const DmName& name, const std::vector<TableLine>& table) override {
-    std::lock_guard lock(mutex_);
-    inner_->reload(name, table);
+    alone([&](Control& c) { c.reload(name, table); });
   }
-  void clear_inactive(const DmName& name) override {
-    std::lock_guard lock(mutex_);
-    inner_->clear_inactive(name);
-  }
-  void suspend(const DmName& name) override {
-    std::lock_guard lock(mutex_);
-    inner_->suspend(name);
-  }
-  void resume(const DmName& name) override {
-    std::lock_guard lock(mutex_);
-    inner_->resume(name);
-  }
-  void remove(const DmName& name) override {
-    std::lock_guard lock(mutex_);
-    inner_->remove(name);
-  }
+  void clear_inactive(const DmName& name) override { alone([&](Control& c) { c.clear_inactive(name); }); }
+  void suspend(const DmName& name) override { alone([&](Control& c) { c.suspend(name); }); }
+  void resume(const DmName& name) override { alone([&](Control& c) { c.resume(name); }); }
+  void remove(const DmName& name) override { alone([&](Control& c) { c.remove(name); }); }
   void message(const DmName& name, const std::string& text) override {
-    std::lock_guard lock(mutex_);
-    inner_->message(name, text);
+    alone([&](Control& c) { c.message(name, text); });
   }
   std::optional<DeviceInfo> info(const DmName& name) override {
-    std::lock_guard lock(mutex_);
-    return inner_->info(name);
+    return alone([&](Control& c) { return c.info(name); });
   }
   std::vector<TableLine> table(const DmName& name) override {
-    std::lock_guard lock(mutex_);
-    return inner_->table(name);
+    return alone([&](Control& c) { return c.table(name); });
   }
   std::vector<TableLine> status(const DmName& name) override {
-    std::lock_guard lock(mutex_);
-    return inner_->status(name);
+    return alone([&](Control& c) { return c.status(name); });
   }
-  std::vector<std::string> list() override {
-    std::lock_guard lock(mutex_);
-    return inner_->list();
-  }
+  std::vector<std::string> list() override { return alone([&](Control& c) { return c.list(); }); }
   std::string device_path(const DmName& name) override {
-    std::lock_guard lock(mutex_);
-    return inner_->device_path(name);
+    return alone([&](Control& c) { return c.device_path(name); });
   }
 
  private:
+  template <class Call>
+  std::invoke_result_t<Call, Control&> alone(Call&& call) {
+    std::lock_guard lock(mutex_);
+    return call(*inner_);
+  }
+
   std::unique_ptr<Control> inner_;
   std::mutex mutex_;
 };

@@ -15,6 +15,7 @@
 
 #include "io/error.h"
 #include "io/files.h"
+#include "io/scratch_dir.h"
 
 namespace dvol::io {
 
@@ -82,26 +83,15 @@ ReadHandle open_device_for_reading(const std::string& major_minor, std::string* 
     if (opened) *opened = *node;
     return open_for_reading(*node);
   }
-  // No /dev node (no devtmpfs, or a renamed node): make a private one, open it, remove it.
-  std::string dir_template = (fs::temp_directory_path() / "dvol-dev.XXXXXX").string();
-  if (!::mkdtemp(dir_template.data())) throw sys_error("create a directory like", dir_template, errno);
-  std::string node = dir_template + "/dev";
-  if (::mknod(node.c_str(), S_IFBLK | 0600, dev) != 0) {
-    int err = errno;
-    ::rmdir(dir_template.c_str());  // ignored: an empty directory in the temp dir is harmless
-    throw sys_error("create a device node for " + major_minor + " at", node, err);
-  }
-  try {
-    auto h = open_for_reading(node);
-    ::unlink(node.c_str());  // ignored: as above; the descriptor stays valid
-    ::rmdir(dir_template.c_str());
-    if (opened) *opened = major_minor;
-    return h;
-  } catch (...) {
-    ::unlink(node.c_str());
-    ::rmdir(dir_template.c_str());
-    throw;
-  }
+  // No /dev node (no devtmpfs, or a renamed node): make a private one, open it, remove it (the
+  // descriptor stays valid).
+  ScratchDir dir("dvol-dev");
+  std::string node = (dir.path() / "dev").string();
+  if (::mknod(node.c_str(), S_IFBLK | 0600, dev) != 0)
+    throw sys_error("create a device node for " + major_minor + " at", node, errno);
+  auto h = open_for_reading(node);
+  if (opened) *opened = major_minor;
+  return h;
 }
 
 }  // namespace dvol::io

@@ -1,6 +1,5 @@
 #include "io/filesystem.h"
 
-#include <stdlib.h>
 #include <sys/stat.h>
 
 #include <cerrno>
@@ -12,6 +11,7 @@
 #include "io/crash_point.h"
 #include "io/error.h"
 #include "io/run.h"
+#include "io/scratch_dir.h"
 
 namespace dvol::io {
 
@@ -25,26 +25,6 @@ std::optional<FsType> parse_fs(std::string_view name) {
 
 namespace {
 
-// A private temporary directory for what mkfs reads, removed with its contents.
-class ScratchDir {
- public:
-  ScratchDir() {
-    std::string pattern = (std::filesystem::temp_directory_path() / "dvol-mkfs.XXXXXX").string();
-    if (!::mkdtemp(pattern.data())) throw sys_error("mkdtemp", pattern, errno);
-    path_ = pattern;
-  }
-  ~ScratchDir() {
-    std::error_code ignored;  // a leftover in TMPDIR harms nothing
-    std::filesystem::remove_all(path_, ignored);
-  }
-  ScratchDir(const ScratchDir&) = delete;
-  ScratchDir& operator=(const ScratchDir&) = delete;
-  const std::filesystem::path& path() const { return path_; }
-
- private:
-  std::filesystem::path path_;
-};
-
 void make_dir(const std::filesystem::path& dir) {
   if (::mkdir(dir.c_str(), 0755) != 0) throw sys_error("mkdir", dir.string(), errno);
   ::chmod(dir.c_str(), 0755);  // whatever the umask
@@ -55,7 +35,7 @@ void make_dir(const std::filesystem::path& dir) {
 void make_filesystem(FsType type, const std::string& device, const std::string& top_dir) {
   crash_point("mkfs");
   std::optional<ScratchDir> scratch;
-  if (!top_dir.empty()) scratch.emplace();
+  if (!top_dir.empty()) scratch.emplace("dvol-mkfs");
   if (type == FsType::Ext4) {
     // 4 KiB blocks whatever the size (mke2fs picks 1 KiB for small filesystems), so that a
     // file block is one diff block.
