@@ -4,6 +4,7 @@
 #include "cli/commands.h"
 #include "plugin/dvol_backend.h"
 #include "plugin/server.h"
+#include "src/docker_endpoints.h"
 #include "src/error.h"
 #include "src/operations.h"
 
@@ -25,8 +26,8 @@ void report_restarts(Context& context, const std::vector<std::string>& restarted
 }
 
 void register_plugin(CLI::App& command, Context& context) {
-  auto socket = std::make_shared<std::string>("/run/docker/plugins/dvol.sock");
-  command.add_option("--socket", *socket, "Unix socket to serve (default /run/docker/plugins/dvol.sock)");
+  auto socket = std::make_shared<std::string>(kPluginSocket);
+  command.add_option("--socket", *socket, std::string("Unix socket to serve (default ") + kPluginSocket + ")");
   command.callback([&context, socket] {
     require_root("plugin");
     // Docker calls the plugin and waits for it: the plugin must never call Docker back

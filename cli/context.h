@@ -10,6 +10,7 @@
 #include <string>
 
 #include "plugin/docker_engine.h"
+#include "src/docker_endpoints.h"
 #include "src/host.h"
 
 namespace dvol::cli {
@@ -31,7 +32,7 @@ struct Context {
       host_ = std::make_unique<Host>(Host{root, *control_});
       // The engine is asked only when an operation needs to know about containers.
       if (!no_docker) {
-        docker_ = std::make_unique<plugin::DockerEngine>(plugin::docker_socket_path());
+        docker_ = std::make_unique<plugin::DockerEngine>(docker_engine_socket().value_or(""));
         host_->containers = docker_.get();
       }
     }

@@ -2,6 +2,7 @@
 
 #include <fcntl.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include <cerrno>
 
@@ -48,18 +49,58 @@ static void write_all(int fd, const std::string& data, const std::string& what) 
   }
 }
 
-void write_file_atomically(const std::filesystem::path& path, const std::string& contents) {
+namespace {
+
+std::filesystem::path directory_of(const std::filesystem::path& path) {
+  return path.parent_path().empty() ? std::filesystem::path(".") : path.parent_path();
+}
+
+// Removes a temporary file on every path out of a write, unless kept.
+class TemporaryName {
+ public:
+  explicit TemporaryName(std::filesystem::path path) : path_(std::move(path)) {}
+  ~TemporaryName() {
+    if (!path_.empty()) ::unlink(path_.c_str());  // ignored: a leftover is overwritten next time
+  }
+  TemporaryName(const TemporaryName&) = delete;
+  void keep() { path_.clear(); }
+
+ private:
+  std::filesystem::path path_;
+};
+
+}  // namespace
+
+void write_file_atomically(const std::filesystem::path& path, const std::string& contents, mode_t mode) {
   crash_point("write file");
   auto tmp = path;
   tmp += ".tmp";
+  TemporaryName cleanup(tmp);
   {
-    Fd fd = open_file(tmp, O_WRONLY | O_CREAT | O_TRUNC, 0600);
+    Fd fd = open_file(tmp, O_WRONLY | O_CREAT | O_TRUNC, mode);
+    // open's mode is masked by the umask and ignored for an existing file: set it exactly.
+    if (::fchmod(fd.get(), mode) != 0) throw sys_error("chmod", tmp.string(), errno);
     write_all(fd.get(), contents, tmp.string());
     if (::fsync(fd.get()) != 0) throw sys_error("fsync", tmp.string(), errno);
   }
-  if (::rename(tmp.c_str(), path.c_str()) != 0) throw sys_error("rename", tmp.string(), errno);
-  Fd dir = open_file(path.parent_path().empty() ? "." : path.parent_path(), O_RDONLY | O_DIRECTORY);
-  ::fsync(dir.get());  // ignored: some filesystems refuse fsync on directories
+  if (::rename(tmp.c_str(), path.c_str()) != 0) throw sys_error("rename", path.string(), errno);
+  cleanup.keep();  // it is `path` now
+  fsync_directory(directory_of(path));
+}
+
+void link_new_file(const std::filesystem::path& from, const std::filesystem::path& to) {
+  TemporaryName cleanup(from);  // the file lives on under `to`, or was not wanted
+  if (::link(from.c_str(), to.c_str()) != 0) {
+    int err = errno;
+    if (err == EEXIST) throw Error(Code::AlreadyExists, to.string() + " already exists");
+    throw sys_error("link", to.string(), err);
+  }
+  fsync_directory(directory_of(to));
+}
+
+void fsync_directory(const std::filesystem::path& dir) {
+  Fd fd = open_file(dir, O_RDONLY | O_DIRECTORY);
+  if (::fsync(fd.get()) != 0 && errno != EINVAL) throw sys_error("fsync", dir.string(), errno);
 }
 
 void create_sparse_file(const std::filesystem::path& path, uint64_t bytes) {

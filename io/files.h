@@ -16,8 +16,19 @@ namespace dvol::io {
 // Whole contents of a small file (sysfs, /proc); nullopt if it does not exist.
 std::optional<std::string> read_small_file(const std::filesystem::path& path);
 
-// Writes `contents` to `path` atomically: temp file, fsync, rename, fsync of the directory.
-void write_file_atomically(const std::filesystem::path& path, const std::string& contents);
+// Writes `contents` to `path` atomically, with permissions `mode`: a temporary file beside it,
+// fsync, rename (the commit point: readers see the old file or the new one, never a mix), fsync
+// of the directory. On failure the temporary file is removed and `path` is unchanged.
+void write_file_atomically(const std::filesystem::path& path, const std::string& contents, mode_t mode = 0600);
+
+// Gives the complete file `from` the new name `to`, which must not exist (link(2): fails with
+// AlreadyExists instead of replacing, unlike rename), removes the name `from` and fsyncs the
+// directory. For files built by a library under a temporary name (a SQLite database).
+void link_new_file(const std::filesystem::path& from, const std::filesystem::path& to);
+
+// fsync of directory `dir`, so that names made or renamed in it survive a power cut. A
+// filesystem that cannot fsync directories (EINVAL) is fine.
+void fsync_directory(const std::filesystem::path& dir);
 
 // Creates a sparse file of `bytes` (fails if it exists). It costs no space until written.
 void create_sparse_file(const std::filesystem::path& path, uint64_t bytes);

@@ -1,6 +1,5 @@
 #include "plugin/docker_engine.h"
 
-#include <cstdlib>
 #include <nlohmann/json.hpp>
 
 #include "plugin/container_list.h"
@@ -10,14 +9,6 @@
 namespace dvol::plugin {
 
 using namespace std::chrono_literals;
-
-std::string docker_socket_path() {
-  const char* host = std::getenv("DOCKER_HOST");
-  if (!host || !*host) return "/var/run/docker.sock";
-  std::string value = host;
-  if (value.rfind("unix://", 0) == 0) return value.substr(7);
-  return {};
-}
 
 namespace {
 

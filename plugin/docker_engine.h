@@ -8,12 +8,10 @@
 
 namespace dvol::plugin {
 
-// The engine's socket: DOCKER_HOST=unix://PATH, else /var/run/docker.sock. An empty string
-// when DOCKER_HOST names something dvol cannot reach (tcp://, ssh://): no containers then.
-std::string docker_socket_path();
-
 class DockerEngine : public ContainerEngine {
  public:
+  // `socket_path` from docker_engine_socket() (src/docker_endpoints.h); empty: an engine dvol
+  // cannot reach, so no containers.
   explicit DockerEngine(std::string socket_path) : socket_(std::move(socket_path)) {}
 
   // No socket, or nothing listening on it: no containers. An engine that answers with an

@@ -3,11 +3,14 @@
 #include <sys/statvfs.h>
 #include <unistd.h>
 
+#include <cstdlib>
+
 #include "dm/libdm_control.h"
 #include "io/error.h"
 #include "io/files.h"
 #include "io/run.h"
 #include "io/uring.h"
+#include "src/docker_endpoints.h"
 
 namespace dvol {
 
@@ -107,18 +110,22 @@ DoctorCheck check_free_space(const std::filesystem::path& root) {
 
 DoctorCheck check_docker() {
   DoctorCheck c{"Docker engine socket", false, false, "", ""};
-  const char* host = std::getenv("DOCKER_HOST");
-  std::string sock = "/var/run/docker.sock";
-  if (host && std::string(host).rfind("unix://", 0) == 0) sock = std::string(host).substr(7);
-  c.ok = ::access(sock.c_str(), F_OK) == 0;
-  c.detail = c.ok ? sock : sock + " not found: container checks are off (optional)";
+  auto sock = docker_engine_socket();
+  if (!sock) {
+    c.detail = std::string("DOCKER_HOST=") + std::getenv("DOCKER_HOST") +
+               " is not a unix socket: container checks are off (optional)";
+    c.fix = "unset DOCKER_HOST, or set it to unix://PATH of this host's engine";
+    return c;
+  }
+  c.ok = ::access(sock->c_str(), F_OK) == 0;
+  c.detail = c.ok ? *sock : *sock + " not found: container checks are off (optional)";
   if (!c.ok) c.fix = "start Docker to use dvol as a volume driver (optional)";
   return c;
 }
 
 DoctorCheck check_plugin() {
   DoctorCheck c{"dvol Docker volume plugin", false, false, "", ""};
-  const std::string sock = "/run/docker/plugins/dvol.sock";
+  const std::string sock = kPluginSocket;
   c.ok = ::access(sock.c_str(), F_OK) == 0;
   c.detail = c.ok ? sock : sock + " not found: docker run --volume-driver dvol will not work (optional)";
   if (!c.ok) c.fix = "sudo systemctl enable --now dvol-plugin.socket, or run 'sudo dvol plugin'";

@@ -4,6 +4,7 @@
 #include "io/mount.h"
 #include "src/diff_snapshot.h"
 #include "src/naming.h"
+#include "src/teardown.h"
 #include "src/volume.h"
 
 namespace dvol {
@@ -38,14 +39,10 @@ std::vector<std::string> take_down_leftovers(Volume& v) {
     io::unmount(paths.mount);
     repaired.push_back("unmounted a state other than branch " + record.checked_out + " from " + paths.mount.string());
   }
-  const auto prefix = dm_name_prefix(record.uid);
-  for (const auto& name : dm.list()) {
-    if (name.rfind(prefix, 0) != 0 || name == v.pool().name().str() || name == keep.str()) continue;
-    dm::DmName other(name);
-    // Resumed first: a command killed between suspend and resume leaves its device suspended.
-    if (auto info = dm.info(other); info && info->suspended) dm.resume(other);
-    dm.remove(other);
-    repaired.push_back("removed device " + name + ", left live by an interrupted command");
+  for (const auto& name : volume_devices(dm, record.uid)) {
+    if (name == v.pool().name() || name == keep) continue;
+    remove_device(dm, name);
+    repaired.push_back("removed device " + name.str() + ", left live by an interrupted command");
   }
   return repaired;
 }

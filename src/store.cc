@@ -9,6 +9,7 @@
 #include <sstream>
 #include <unordered_map>
 
+#include "io/files.h"
 #include "src/ref.h"
 
 namespace dvol {
@@ -77,29 +78,6 @@ std::vector<uint32_t> split_ids(const std::string& text, const std::filesystem::
   return ids;
 }
 
-// Creating a file that must not exist yet, atomically: link(2) fails with EEXIST instead of
-// replacing, unlike rename(2).
-void link_new(const std::filesystem::path& from, const std::filesystem::path& to) {
-  if (::link(from.c_str(), to.c_str()) != 0) {
-    int err = errno;
-    std::error_code ignored;
-    std::filesystem::remove(from, ignored);  // ignored: a stale temp file is harmless
-    if (err == EEXIST) {
-      throw Error(Code::AlreadyExists, "metadata database " + to.string() + " already exists");
-    }
-    throw sys_error("link", to.string(), err);
-  }
-  std::error_code ignored;
-  std::filesystem::remove(from, ignored);  // ignored: the next create removes it anyway
-  // fsync the directory so the new name survives a power cut.
-  int dir = ::open(to.parent_path().empty() ? "." : to.parent_path().c_str(),
-                   O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-  if (dir < 0) throw sys_error("open", to.parent_path().string(), errno);
-  int rc = ::fsync(dir);
-  int err = errno;
-  ::close(dir);
-  if (rc != 0) throw sys_error("fsync", to.parent_path().string(), err);
-}
 
 }  // namespace
 
@@ -141,7 +119,13 @@ MetadataStore MetadataStore::create(const std::filesystem::path& db, const Volum
   }  // closed here, so no journal file remains beside the temporary name
   // People's commit messages and names: root's alone (SQLite gives its journal the same mode).
   std::filesystem::permissions(tmp, std::filesystem::perms::owner_read | std::filesystem::perms::owner_write, ec);
-  link_new(tmp, db);
+  try {
+    // link, not rename: a database made meanwhile by another init is never replaced.
+    io::link_new_file(tmp, db);
+  } catch (const Error& e) {
+    if (e.code() != Code::AlreadyExists) throw;
+    throw Error(Code::AlreadyExists, "metadata database " + db.string() + " already exists");
+  }
   return open(db);
 }
 

@@ -1,7 +1,5 @@
 #include "src/teardown.h"
 
-#include <algorithm>
-
 #include "io/error.h"
 #include "io/mount.h"
 #include "src/naming.h"
@@ -11,21 +9,29 @@ namespace dvol {
 
 namespace fs = std::filesystem;
 
+std::vector<dm::DmName> volume_devices(dm::Control& dm, const std::string& uid) {
+  const std::string prefix = dm_name_prefix(uid);
+  const std::string pool = pool_dm_name(uid).str();
+  std::vector<dm::DmName> thins;
+  bool pool_live = false;
+  for (auto& name : dm.list()) {
+    if (name == pool) pool_live = true;
+    else if (name.rfind(prefix, 0) == 0) thins.emplace_back(name);
+  }
+  // Thin devices hold the pool open: they go first.
+  if (pool_live) thins.push_back(pool_dm_name(uid));
+  return thins;
+}
+
+void remove_device(dm::Control& dm, const dm::DmName& name) {
+  if (auto info = dm.info(name); info && info->suspended) dm.resume(name);
+  dm.remove(name);
+}
+
 void teardown_volume_devices(Host& host, const std::string& uid, const fs::path& dir) {
   auto mounts = io::mounts_under(dir);
   for (auto it = mounts.rbegin(); it != mounts.rend(); ++it) io::unmount(*it);
-  std::string prefix = dm_name_prefix(uid);
-  std::string pool = pool_dm_name(uid).str();
-  std::vector<std::string> ours;
-  for (auto& name : host.dm.list())
-    if (name.rfind(prefix, 0) == 0) ours.push_back(name);
-  // Thin devices hold the pool open: remove them first.
-  std::stable_partition(ours.begin(), ours.end(), [&](const std::string& n) { return n != pool; });
-  for (auto& name : ours) {
-    dm::DmName dm_name(name);
-    if (auto info = host.dm.info(dm_name); info && info->suspended) host.dm.resume(dm_name);
-    host.dm.remove(dm_name);
-  }
+  for (const auto& name : volume_devices(host.dm, uid)) remove_device(host.dm, name);
 }
 
 void sweep_abandoned_volumes(Host& host) {

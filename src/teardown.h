@@ -5,10 +5,20 @@
 // interrupted.
 #include <filesystem>
 #include <string>
+#include <vector>
 
 #include "src/host.h"
 
 namespace dvol {
+
+// The live dm devices of volume `uid` (their names start with dm_name_prefix(uid)), its thin
+// devices first and its pool last, the order in which they can be removed.
+std::vector<dm::DmName> volume_devices(dm::Control& dm, const std::string& uid);
+
+// Removes device `name`, resumed first: a command killed between suspend and resume leaves
+// its device suspended, and a suspended device cannot be removed. Absent is fine; busy throws
+// Unavailable.
+void remove_device(dm::Control& dm, const dm::DmName& name);
 
 // Unmounts what is mounted under `dir` and removes every dm device of volume `uid`.
 // Busy mounts or devices throw Unavailable; absent ones are fine.

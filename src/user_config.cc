@@ -1,8 +1,5 @@
 #include "src/user_config.h"
 
-#include <fcntl.h>
-#include <unistd.h>
-
 #include <algorithm>
 #include <cerrno>
 #include <fstream>
@@ -10,6 +7,7 @@
 #include <sstream>
 
 #include "io/error.h"
+#include "io/files.h"
 #include "src/printable.h"
 
 namespace dvol {
@@ -27,37 +25,6 @@ Error damaged(const std::filesystem::path& file, const std::string& detail) {
       .with_hint("Fix or remove the file, then set the keys again with 'dvol config'.");
 }
 
-// Writes all of `data` to a new file and fsyncs it; throws sys_error.
-void write_synced(const std::filesystem::path& path, const std::string& data) {
-  int fd = ::open(path.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
-  if (fd < 0) throw sys_error("create", path.string(), errno);
-  size_t done = 0;
-  while (done < data.size()) {
-    ssize_t n = ::write(fd, data.data() + done, data.size() - done);
-    if (n < 0 && errno == EINTR) continue;
-    if (n < 0) {
-      int err = errno;
-      ::close(fd);
-      throw sys_error("write", path.string(), err);
-    }
-    done += static_cast<size_t>(n);
-  }
-  if (::fsync(fd) != 0) {
-    int err = errno;
-    ::close(fd);
-    throw sys_error("fsync", path.string(), err);
-  }
-  if (::close(fd) != 0) throw sys_error("close", path.string(), errno);
-}
-
-void fsync_dir(const std::filesystem::path& dir) {
-  int fd = ::open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-  if (fd < 0) throw sys_error("open", dir.string(), errno);
-  int rc = ::fsync(fd);
-  int err = errno;
-  ::close(fd);
-  if (rc != 0) throw sys_error("fsync", dir.string(), err);
-}
 
 }  // namespace
 
@@ -125,16 +92,8 @@ void UserConfig::save() const {
     // JSON holds only UTF-8; refusing keeps what is saved equal to what was given.
     throw Error(Code::InvalidArgument, "config values must be valid UTF-8", e.what());
   }
-  std::filesystem::path tmp = file_;
-  tmp += ".tmp";
-  write_synced(tmp, text);
-  // rename is the commit point: readers see the old file or the new one, never a mix.
-  if (::rename(tmp.c_str(), file_.c_str()) != 0) {
-    int err = errno;
-    ::unlink(tmp.c_str());  // ignored: a leftover temp file is overwritten next time
-    throw sys_error("rename", file_.string(), err);
-  }
-  fsync_dir(file_.parent_path().empty() ? std::filesystem::path(".") : file_.parent_path());
+  // Readable by all, like ~/.gitconfig: it holds a name and an e-mail address, no secret.
+  io::write_file_atomically(file_, text, 0644);
 }
 
 }  // namespace dvol

@@ -14,6 +14,7 @@
 #include "src/pool_space.h"
 #include "src/recovery.h"
 #include "src/space_policy.h"
+#include "src/teardown.h"
 
 namespace dvol {
 
@@ -190,10 +191,10 @@ void Volume::mount_branch(uint32_t thin_id) {
     // Another branch of ours is mounted (a crash between unmounting and switching): take it
     // down so that exactly the checked-out branch is served.
     io::unmount(paths_.mount);
-    for (const auto& name : host_.dm.list()) {
-      if (name.rfind(dm_name_prefix(uid_), 0) != 0 || name == pool_.name().str()) continue;
-      auto other = host_.dm.info(dm::DmName(name));
-      if (other && other->major_minor() == mounted) host_.dm.remove(dm::DmName(name));
+    for (const auto& name : volume_devices(host_.dm, uid_)) {
+      if (name == pool_.name()) continue;
+      auto other = host_.dm.info(name);
+      if (other && other->major_minor() == mounted) remove_device(host_.dm, name);
     }
   }
   fs::create_directories(paths_.mount);
