@@ -12,7 +12,7 @@ namespace dvol::cli {
 
 void register_doctor(CLI::App& command, Context& context) {
   command.callback([&context] {
-    auto checks = run_doctor(context.root);
+    auto checks = run_doctor(context.host());
     bool failed = false;
     for (const auto& c : checks) failed = failed || (!c.ok && c.required);
     if (context.json) {

@@ -3,6 +3,7 @@
 // LibDmControl (libdevmapper); host unit tests use fakes. Implementations translate every
 // failure into a dvol::Error carrying the operation, the device and errno.
 #include <cstdint>
+#include <map>
 #include <optional>
 #include <string>
 #include <vector>
@@ -11,6 +12,13 @@
 #include "dm/units.h"
 
 namespace dvol::dm {
+
+// What is wrong, and what to do, on a kernel without device-mapper: the same sentence for
+// `dvol doctor` and for every command that needs it.
+inline constexpr const char* kNoDeviceMapper = "the running kernel has no device-mapper";
+inline constexpr const char* kNoDeviceMapperHint =
+    "load it with 'modprobe dm-mod' as root; a kernel built without it (as on some CI machines) cannot run "
+    "dvol directly: run dvol inside the test kernel, scripts/uml-run -- dvol ... (see README.md)";
 
 struct DeviceInfo {
   uint32_t major = 0;
@@ -50,6 +58,9 @@ class Control {
   virtual std::vector<std::string> list() = 0;
   // A block device node for `name` that can be opened or mounted (made if udev did not).
   virtual std::string device_path(const DmName& name) = 0;
+  // The kernel's device-mapper targets and their versions ("thin-pool" -> "1.23.0"); nullopt
+  // when the running kernel has no device-mapper at all. Changes nothing (loads no module).
+  virtual std::optional<std::map<std::string, std::string>> kernel_targets() = 0;
 };
 
 }  // namespace dvol::dm

@@ -39,7 +39,7 @@ class DmTask {
   DmTask(int type, const char* op) : op_(op) {
     task_ = dm_task_create(type);
     if (!task_ && !LibDmControl::kernel_supported())
-      throw Error(Code::Unsupported, LibDmControl::kNoDeviceMapper).with_hint(LibDmControl::kNoDeviceMapperHint);
+      throw Error(Code::Unsupported, kNoDeviceMapper).with_hint(kNoDeviceMapperHint);
     if (!task_) throw Error(Code::Internal, std::string("cannot create a device-mapper task for ") + op);
   }
   ~DmTask() { dm_task_destroy(task_); }
@@ -119,11 +119,6 @@ LibDmControl::~LibDmControl() {
   dm_log_with_errno_init(nullptr);
 }
 
-const char* const LibDmControl::kNoDeviceMapper = "the running kernel has no device-mapper";
-const char* const LibDmControl::kNoDeviceMapperHint =
-    "load it with 'modprobe dm-mod' as root; a kernel built without it (as on some CI machines) cannot run "
-    "dvol directly: run dvol inside the test kernel, scripts/uml-run -- dvol ... (see README.md)";
-
 bool LibDmControl::kernel_supported() {
   if (::access("/proc/misc", R_OK) != 0) return false;
   FILE* f = std::fopen("/proc/misc", "r");
@@ -136,7 +131,9 @@ bool LibDmControl::kernel_supported() {
   return found;
 }
 
-std::map<std::string, std::string> LibDmControl::target_versions() {
+namespace {
+
+std::map<std::string, std::string> target_versions() {
   std::map<std::string, std::string> out;
   dm_task* task = dm_task_create(DM_DEVICE_LIST_VERSIONS);
   if (!task) return out;
@@ -151,6 +148,13 @@ std::map<std::string, std::string> LibDmControl::target_versions() {
   }
   dm_task_destroy(task);
   return out;
+}
+
+}  // namespace
+
+std::optional<std::map<std::string, std::string>> LibDmControl::kernel_targets() {
+  if (!kernel_supported()) return std::nullopt;
+  return target_versions();
 }
 
 void LibDmControl::create(const DmName& name, const std::string& uuid, const std::vector<TableLine>& table,

@@ -2,8 +2,6 @@
 // LibDmControl: dm::Control on libdevmapper's ioctl interface. Works without udev: device
 // nodes under /dev/mapper are made by libdevmapper itself or, failing that, by device_path().
 // Not thread-safe (libdevmapper's logging is process-wide).
-#include <map>
-
 #include "dm/control.h"
 
 namespace dvol::dm {
@@ -13,14 +11,8 @@ class LibDmControl final : public Control {
   LibDmControl();
   ~LibDmControl() override;
 
-  // True if the kernel has device-mapper (the control node can be opened).
+  // True if the kernel has device-mapper (it is listed in /proc/misc).
   static bool kernel_supported();
-  // What is wrong, and what to do, on a kernel without device-mapper: the same sentence for
-  // `dvol doctor` and for every command that needs it.
-  static const char* const kNoDeviceMapper;
-  static const char* const kNoDeviceMapperHint;
-  // The kernel's device-mapper targets and their versions ("thin-pool" -> "1.23.0").
-  static std::map<std::string, std::string> target_versions();
 
   void create(const DmName& name, const std::string& uuid, const std::vector<TableLine>& table,
               bool read_only) override;
@@ -35,6 +27,7 @@ class LibDmControl final : public Control {
   std::vector<TableLine> status(const DmName& name) override;
   std::vector<std::string> list() override;
   std::string device_path(const DmName& name) override;
+  std::optional<std::map<std::string, std::string>> kernel_targets() override;
 };
 
 }  // namespace dvol::dm

@@ -42,6 +42,9 @@ class SerializedControl final : public Control {
   std::string device_path(const DmName& name) override {
     return alone([&](Control& c) { return c.device_path(name); });
   }
+  std::optional<std::map<std::string, std::string>> kernel_targets() override {
+    return alone([&](Control& c) { return c.kernel_targets(); });
+  }
 
  private:
   template <class Call>

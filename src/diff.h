@@ -9,7 +9,7 @@
 #include <vector>
 
 #include "io/byte_range.h"
-#include "src/file_changes.h"
+#include "src/file_report.h"
 #include "src/host.h"
 #include "src/records.h"
 

@@ -5,7 +5,7 @@
 
 #include <cstdlib>
 
-#include "dm/libdm_control.h"
+#include "dm/control.h"
 #include "io/error.h"
 #include "io/files.h"
 #include "io/run.h"
@@ -27,14 +27,15 @@ bool module_available(const std::string& module) {
   }
 }
 
-DoctorCheck check_device_mapper() {
+DoctorCheck check_device_mapper(dm::Control& dm) {
   DoctorCheck c{"device-mapper thin provisioning", false, true, "", ""};
-  if (!dm::LibDmControl::kernel_supported()) {
-    c.detail = dm::LibDmControl::kNoDeviceMapper;
-    c.fix = dm::LibDmControl::kNoDeviceMapperHint;
+  auto found = dm.kernel_targets();
+  if (!found) {
+    c.detail = dm::kNoDeviceMapper;
+    c.fix = dm::kNoDeviceMapperHint;
     return c;
   }
-  auto targets = dm::LibDmControl::target_versions();
+  auto& targets = *found;
   if (!targets.contains("thin-pool") || !targets.contains("thin")) {
     if (module_available("dm-thin-pool")) {
       // The kernel loads a target's module when a table first uses it.
@@ -134,10 +135,11 @@ DoctorCheck check_plugin() {
 
 }  // namespace
 
-std::vector<DoctorCheck> run_doctor(const std::filesystem::path& root) {
+std::vector<DoctorCheck> run_doctor(Host& host) {
+  const auto& root = host.root;
   return {
       check_root(),
-      check_device_mapper(),
+      check_device_mapper(host.dm),
       check_loop(),
       check_io_uring(),
       check_program("mkfs.ext4", "e2fsprogs", true, "makes ext4 branches"),

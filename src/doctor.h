@@ -1,8 +1,9 @@
 #pragma once
 // dvol doctor: checks everything dvol needs on this host and says how to fix what is missing.
-#include <filesystem>
 #include <string>
 #include <vector>
+
+#include "src/host.h"
 
 namespace dvol {
 
@@ -14,8 +15,8 @@ struct DoctorCheck {
   std::string fix;      // how to fix it, when not ok
 };
 
-// Runs every check. Only looks: loads no module and changes nothing. Never throws for a
-// missing feature: that is a failed check.
-std::vector<DoctorCheck> run_doctor(const std::filesystem::path& root);
+// Runs every check, for the state root and kernel of `host`. Only looks: loads no module and
+// changes nothing. Never throws for a missing feature: that is a failed check.
+std::vector<DoctorCheck> run_doctor(Host& host);
 
 }  // namespace dvol

@@ -10,20 +10,9 @@
 
 #include "io/byte_range.h"
 #include "io/file_map.h"
+#include "src/file_report.h"
 
 namespace dvol {
-
-struct FileChange {
-  char status = 'M';  // 'A' added, 'D' deleted, 'M' content modified, 'm' metadata only
-  std::string path;
-  uint64_t bytes = 0;  // changed device bytes in blocks the file owns on either side
-  friend bool operator==(const FileChange&, const FileChange&) = default;
-};
-
-struct FileReport {
-  std::vector<FileChange> files;  // sorted by path
-  uint64_t bookkeeping_bytes = 0;  // changed bytes that belong to no reported file
-};
 
 using Scan = std::map<std::string, io::FileInfo>;
 

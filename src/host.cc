@@ -5,10 +5,10 @@
 
 namespace dvol {
 
-std::unique_ptr<dm::Control> kernel_control(bool shared_by_threads) {
-  std::unique_ptr<dm::Control> control = std::make_unique<dm::LibDmControl>();
-  if (shared_by_threads) control = std::make_unique<dm::SerializedControl>(std::move(control));
-  return control;
+KernelControl::KernelControl(bool shared_by_threads) : control_(std::make_unique<dm::LibDmControl>()) {
+  if (shared_by_threads) control_ = std::make_unique<dm::SerializedControl>(std::move(control_));
 }
+
+KernelControl::~KernelControl() = default;
 
 }  // namespace dvol

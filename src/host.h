@@ -2,11 +2,13 @@
 // Host: what the operations need from the machine, built once by main() (or a test) and
 // passed down. No globals.
 #include <filesystem>
-
-#include "dm/control.h"
+#include <memory>
 
 namespace dvol {
 
+namespace dm {
+class Control;
+}
 class ContainerEngine;
 
 struct Host {
@@ -18,14 +20,19 @@ struct Host {
 // Throws PermissionDenied ("dvol <command> needs root ...") unless running as root.
 void require_root(const char* command);
 
-}  // namespace dvol
+// The running kernel's device-mapper (libdevmapper), for a Host. Making one touches no device.
+// `shared_by_threads`: safe to call from several threads at once (each call then runs alone).
+class KernelControl {
+ public:
+  explicit KernelControl(bool shared_by_threads = false);
+  ~KernelControl();
+  KernelControl(const KernelControl&) = delete;
+  KernelControl& operator=(const KernelControl&) = delete;
 
-#include <memory>
+  dm::Control& get() { return *control_; }
 
-namespace dvol {
-
-// The real kernel interface (libdevmapper); `shared_by_threads`: safe to call from several
-// threads at once (each call then runs alone).
-std::unique_ptr<dm::Control> kernel_control(bool shared_by_threads = false);
+ private:
+  std::unique_ptr<dm::Control> control_;
+};
 
 }  // namespace dvol

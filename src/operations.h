@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "src/containers.h"
+#include "src/error.h"
 #include "src/host.h"
 #include "src/records.h"
 

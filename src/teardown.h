@@ -7,6 +7,7 @@
 #include <string>
 #include <vector>
 
+#include "dm/control.h"
 #include "src/host.h"
 
 namespace dvol {

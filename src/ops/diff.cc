@@ -12,6 +12,7 @@
 #include "io/mount.h"
 #include "src/candidate_ranges.h"
 #include "src/diff_snapshot.h"
+#include "src/file_changes.h"
 #include "src/history.h"
 #include "src/operations.h"
 #include "src/read_only_thin.h"

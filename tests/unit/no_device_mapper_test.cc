@@ -6,7 +6,7 @@
 
 #include <filesystem>
 
-#include "dm/libdm_control.h"
+#include "dm/control.h"
 #include "src/doctor.h"
 #include "src/error.h"
 #include "src/host.h"
@@ -17,11 +17,11 @@ namespace dvol {
 namespace {
 
 TEST(NoDeviceMapper, InitAndDoctorGiveTheSameSentenceAndInitMakesNoVolume) {
-  if (dm::LibDmControl::kernel_supported()) GTEST_SKIP() << "this kernel has device-mapper";
+  KernelControl control;
+  if (control.get().kernel_targets()) GTEST_SKIP() << "this kernel has device-mapper";
   if (::geteuid() != 0) GTEST_SKIP() << "init needs root before it reaches the kernel";
   testing::TempDir root;
-  auto control = kernel_control();
-  Host host{root.path(), *control};
+  Host host{root.path(), control.get()};
   InitRequest request;
   request.volume = "v";
   request.size_bytes = 256ull << 20;
@@ -33,7 +33,7 @@ TEST(NoDeviceMapper, InitAndDoctorGiveTheSameSentenceAndInitMakesNoVolume) {
     EXPECT_EQ(e.message(), "the running kernel has no device-mapper");
     EXPECT_NE(e.hint().find("scripts/uml-run"), std::string::npos) << e.hint();
     bool doctor_says_it = false;
-    for (const auto& check : run_doctor(root.path()))
+    for (const auto& check : run_doctor(host))
       if (check.detail == e.message() && check.fix == e.hint()) doctor_says_it = true;
     EXPECT_TRUE(doctor_says_it) << "dvol doctor gives the same sentence and fix";
   }
