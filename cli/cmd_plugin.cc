@@ -32,8 +32,8 @@ void register_plugin(CLI::App& command, Context& context) {
     require_root("plugin");
     // Docker calls the plugin and waits for it: the plugin must never call Docker back
     // (no container engine in its Host). Requests are served side by side.
-    KernelControl control(/*shared_by_threads=*/true);
-    Host host{context.root, control.get()};
+    Kernel kernel(/*shared_by_threads=*/true);
+    Host host{context.root, kernel.dm(), kernel.mounts()};
     plugin::DvolBackend backend(host);
     // Containers that already hold a volume (the plugin restarted while they run) count as
     // mounts under IDs the plugin never saw.

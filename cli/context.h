@@ -28,8 +28,8 @@ struct Context {
 
   Host& host() {
     if (!host_) {
-      control_ = std::make_unique<KernelControl>();
-      host_ = std::make_unique<Host>(Host{root, control_->get()});
+      kernel_ = std::make_unique<Kernel>();
+      host_ = std::make_unique<Host>(Host{root, kernel_->dm(), kernel_->mounts()});
       // The engine is asked only when an operation needs to know about containers.
       if (!no_docker) {
         docker_ = std::make_unique<plugin::DockerEngine>(docker_engine_socket().value_or(""));
@@ -40,7 +40,7 @@ struct Context {
   }
 
  private:
-  std::unique_ptr<KernelControl> control_;
+  std::unique_ptr<Kernel> kernel_;
   std::unique_ptr<plugin::DockerEngine> docker_;
   std::unique_ptr<Host> host_;
 };

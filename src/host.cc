@@ -2,13 +2,15 @@
 
 #include "dm/libdm_control.h"
 #include "dm/serialized_control.h"
+#include "io/mounter.h"
 
 namespace dvol {
 
-KernelControl::KernelControl(bool shared_by_threads) : control_(std::make_unique<dm::LibDmControl>()) {
+Kernel::Kernel(bool shared_by_threads)
+    : control_(std::make_unique<dm::LibDmControl>()), mounter_(std::make_unique<io::KernelMounter>()) {
   if (shared_by_threads) control_ = std::make_unique<dm::SerializedControl>(std::move(control_));
 }
 
-KernelControl::~KernelControl() = default;
+Kernel::~Kernel() = default;
 
 }  // namespace dvol

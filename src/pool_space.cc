@@ -6,8 +6,7 @@
 
 #include "io/error.h"
 #include "io/file_space.h"
-#include "io/loop_device.h"
-#include "io/mount.h"
+#include "io/mounter.h"
 #include "io/run.h"
 #include "src/size_format.h"
 #include "src/space_policy.h"
@@ -52,7 +51,7 @@ dm::ThinPoolStatus ensure_pool_room(Volume& v, const dm::ThinPoolStatus& status)
   debug("growing the data of volume " + v.name() + " from " + format_size(live_bytes) + " to " + format_size(want));
   io::grow_file(v.paths().data, want);
   if (want != record.data_bytes) v.store().set_data_bytes(want);
-  uint64_t loop_bytes = io::refresh_loop_capacity(live.data_dev);
+  uint64_t loop_bytes = v.host().mounts.refresh_loop_capacity(live.data_dev);
   if (loop_bytes < want)
     throw Error(Code::Io, "the data device of volume " + v.name() + " did not grow",
                 live.data_dev + " is " + std::to_string(loop_bytes) + " bytes, expected " + std::to_string(want));

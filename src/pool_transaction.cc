@@ -46,6 +46,9 @@ void PoolTransaction::commit(const std::function<void(MetadataStore&)>& apply) {
 void PoolTransaction::roll_back() noexcept {
   try {
     for (uint32_t id : created_) {
+      // A new state the operation already mounted (reset, checkout -b) must stop being
+      // served before its device can go; activate() below mounts the branch again.
+      volume_.unmount_if_serving(id);
       volume_.deactivate_thin(id);
       volume_.delete_thin(id, /*missing_ok=*/true);
     }

@@ -1,7 +1,7 @@
 #include "src/recovery.h"
 
 #include "io/error.h"
-#include "io/mount.h"
+#include "io/mounter.h"
 #include "src/diff_snapshot.h"
 #include "src/naming.h"
 #include "src/teardown.h"
@@ -22,10 +22,10 @@ void discard_thin(Volume& v, uint32_t id) {
 std::vector<std::string> take_down_leftovers(Volume& v) {
   std::vector<std::string> repaired;
   const auto& paths = v.paths();
-  auto mounts = io::mounts_under(paths.dir);
+  auto mounts = v.host().mounts.mounts_under(paths.dir);
   for (auto it = mounts.rbegin(); it != mounts.rend(); ++it) {  // deepest first
     if (*it == paths.mount) continue;
-    io::unmount(*it);
+    v.host().mounts.unmount(*it);
     repaired.push_back("unmounted " + it->string() + ", left mounted by an interrupted command");
   }
   auto record = v.store().volume();
@@ -34,9 +34,9 @@ std::vector<std::string> take_down_leftovers(Volume& v) {
   auto& dm = v.host().dm;
   const auto keep = thin_dm_name(record.uid, branch->thin_id);
   auto served = dm.info(keep);
-  auto mounted = io::mounted_device(paths.mount);
+  auto mounted = v.host().mounts.mounted_device(paths.mount);
   if (!mounted.empty() && (!served || served->major_minor() != mounted)) {
-    io::unmount(paths.mount);
+    v.host().mounts.unmount(paths.mount);
     repaired.push_back("unmounted a state other than branch " + record.checked_out + " from " + paths.mount.string());
   }
   for (const auto& name : volume_devices(dm, record.uid)) {

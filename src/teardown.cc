@@ -1,7 +1,7 @@
 #include "src/teardown.h"
 
 #include "io/error.h"
-#include "io/mount.h"
+#include "io/mounter.h"
 #include "src/naming.h"
 #include "src/store.h"
 
@@ -29,8 +29,8 @@ void remove_device(dm::Control& dm, const dm::DmName& name) {
 }
 
 void teardown_volume_devices(Host& host, const std::string& uid, const fs::path& dir) {
-  auto mounts = io::mounts_under(dir);
-  for (auto it = mounts.rbegin(); it != mounts.rend(); ++it) io::unmount(*it);
+  auto mounts = host.mounts.mounts_under(dir);
+  for (auto it = mounts.rbegin(); it != mounts.rend(); ++it) host.mounts.unmount(*it);
   for (const auto& name : volume_devices(host.dm, uid)) remove_device(host.dm, name);
 }
 

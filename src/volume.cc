@@ -8,8 +8,7 @@
 #include "dm/metadata_device.h"
 #include "dm/thin_metadata.h"
 #include "io/error.h"
-#include "io/loop_device.h"
-#include "io/mount.h"
+#include "io/mounter.h"
 #include "src/names.h"
 #include "src/pool_space.h"
 #include "src/recovery.h"
@@ -128,9 +127,9 @@ void Volume::activate_pool() {
     } else {
       // The loop guards close at the end of this block: the pool then holds the devices, and
       // autoclear detaches them when the pool goes (or right away if creating it failed).
-      auto meta = io::AttachedLoop::attach(paths_.meta);
-      auto data = io::AttachedLoop::attach(paths_.data);
-      pool_.activate(pool_table(meta.major_minor(), data.major_minor()));
+      auto meta = host_.mounts.attach_loop(paths_.meta);
+      auto data = host_.mounts.attach_loop(paths_.data);
+      pool_.activate(pool_table(meta->major_minor(), data->major_minor()));
     }
   };
   bring_up();
@@ -179,9 +178,9 @@ void Volume::deactivate_thin(uint32_t thin_id) { host_.dm.remove(thin_dm_name(ui
 void Volume::mount_branch(uint32_t thin_id) {
   auto dev = activate_thin(thin_id);
   auto info = host_.dm.info(thin_dm_name(uid_, thin_id));
-  auto mounted = io::mounted_device(paths_.mount);
+  auto mounted = host_.mounts.mounted_device(paths_.mount);
   if (info && mounted == info->major_minor()) {
-    if (!io::mount_stopped_writing(paths_.mount)) return;
+    if (!host_.mounts.mount_stopped_writing(paths_.mount)) return;
     // A write error (a full host disk under the pool) made the filesystem stop writing:
     // mount it again, so the branch takes writes once space is back.
     remount_branch(thin_id);
@@ -190,7 +189,7 @@ void Volume::mount_branch(uint32_t thin_id) {
   if (!mounted.empty()) {
     // Another branch of ours is mounted (a crash between unmounting and switching): take it
     // down so that exactly the checked-out branch is served.
-    io::unmount(paths_.mount);
+    host_.mounts.unmount(paths_.mount);
     for (const auto& name : volume_devices(host_.dm, uid_)) {
       if (name == pool_.name()) continue;
       auto other = host_.dm.info(name);
@@ -198,21 +197,26 @@ void Volume::mount_branch(uint32_t thin_id) {
     }
   }
   fs::create_directories(paths_.mount);
-  io::mount_filesystem_dir(dev, store_->volume().data_dir, paths_.mount, paths_.staging,
+  host_.mounts.mount_filesystem_dir(dev, store_->volume().data_dir, paths_.mount, paths_.staging,
                            io::branch_mount_options(fs_));
 }
 
 void Volume::remount_branch(uint32_t thin_id) {
   auto dev = activate_thin(thin_id);
-  io::unmount(paths_.mount);
+  host_.mounts.unmount(paths_.mount);
   // A crash here leaves the branch unmounted; the next command's activate() mounts it.
-  io::mount_filesystem_dir(dev, store_->volume().data_dir, paths_.mount, paths_.staging,
+  host_.mounts.mount_filesystem_dir(dev, store_->volume().data_dir, paths_.mount, paths_.staging,
                            io::branch_mount_options(fs_));
 }
 
 void Volume::unmount_branch(uint32_t thin_id) {
-  io::unmount(paths_.mount);
+  host_.mounts.unmount(paths_.mount);
   deactivate_thin(thin_id);
+}
+
+void Volume::unmount_if_serving(uint32_t thin_id) {
+  auto info = host_.dm.info(thin_dm_name(uid_, thin_id));
+  if (info && host_.mounts.mounted_device(paths_.mount) == info->major_minor()) host_.mounts.unmount(paths_.mount);
 }
 
 void Volume::delete_thin(uint32_t thin_id, bool missing_ok) {

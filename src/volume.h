@@ -69,6 +69,8 @@ class Volume {
   void mount_branch(uint32_t thin_id);
   // Unmounts paths().mount and removes the branch's device. Busy: throws Unavailable.
   void unmount_branch(uint32_t thin_id);
+  // Unmounts paths().mount if thin device `thin_id` is what is mounted there.
+  void unmount_if_serving(uint32_t thin_id);
   // Mounts the checked-out branch `thin_id` again, which replays its filesystem's journal (after
   // a write error stopped it). Busy (a container uses it): throws Unavailable, nothing changed.
   void remount_branch(uint32_t thin_id);

@@ -1,4 +1,6 @@
 // Operations on branches: checkout (-b), branch listing, branch -d.
+#include <cstdio>
+
 #include "io/error.h"
 #include "src/diff.h"
 #include "src/printable.h"
@@ -80,12 +82,20 @@ CheckoutResult checkout_locked(Host& host, const std::string& name, const std::s
   containers.stop_users(host.containers, volume.name(), policy, "switching branches");
   // No pool change: the store is updated only once the new branch is mounted, so a crash in
   // between leaves the old branch checked out, and activation mounts it again.
-  volume.unmount_branch(current.thin_id);
   try {
+    volume.unmount_branch(current.thin_id);  // busy: nothing changed
     volume.mount_branch(target->thin_id);
     store.set_checked_out(branch_name);  // fails on a full host filesystem: nothing switched
   } catch (...) {
-    volume.mount_branch(current.thin_id);  // takes the target down if it was mounted
+    // Serve the old branch again (taking the target down if it was mounted), and remove the
+    // target's device if it was made live. Should that fail, the next command's activate()
+    // mounts the checked-out branch (still the old one) and removes what is left.
+    try {
+      volume.mount_branch(current.thin_id);
+      volume.deactivate_thin(target->thin_id);
+    } catch (const std::exception& e) {
+      std::fprintf(stderr, "dvol: warning: could not mount branch %s again: %s\n", current.name.c_str(), e.what());
+    }
     throw;
   }
   return result;

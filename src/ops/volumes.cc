@@ -3,12 +3,13 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <cstdio>
 #include <chrono>
 
 #include "io/error.h"
 #include "io/file_space.h"
 #include "io/files.h"
-#include "io/mount.h"
+#include "io/mounter.h"
 #include "io/state_lock.h"
 #include "src/commit_id.h"
 #include "src/names.h"
@@ -159,7 +160,7 @@ void init_volume(Host& host, const InitRequest& request) {
     tx.begin();
     uint32_t id = tx.created()[0];
     volume.pool().send(dm::CreateThin{dm::ThinId(id)});
-    io::make_filesystem(*fs_type, volume.activate_thin(id), kDataDir);
+    host.mounts.make_filesystem(*fs_type, volume.activate_thin(id), kDataDir);
     volume.deactivate_thin(id);
     tx.commit([&](MetadataStore& s) { s.add_branch(BranchRecord{"master", id, std::nullopt}); });
   }
@@ -209,12 +210,12 @@ bool volume_exists(Host& host, const std::string& name) {
 
 std::map<std::string, size_t> volume_holders(Host& host) {
   std::map<std::string, size_t> out;
-  auto elsewhere = io::other_namespace_mounts();
+  auto elsewhere = host.mounts.other_namespace_mounts();
   std::error_code ec;
   for (const auto& entry : fs::directory_iterator(volumes_dir(host.root), ec)) {
     auto name = volume_name_from_dir(entry.path().filename().string());
     if (!name) continue;
-    auto dev = io::mounted_device(paths_in(entry.path()).mount);
+    auto dev = host.mounts.mounted_device(paths_in(entry.path()).mount);
     if (auto it = elsewhere.find(dev); !dev.empty() && it != elsewhere.end()) out[*name] = it->second;
   }
   return out;
@@ -263,8 +264,18 @@ void remove_volume(Host& host, const std::string& name) {
     throw Error(Code::FailedPrecondition, "container " + users[0].name + " is using " + volume.name() +
                                               ", please stop it before removing the volume.");
   auto uid = volume.record().uid;
-  // Devices first: if a mount is busy this fails with nothing lost, the volume still whole.
-  teardown_volume_devices(host, uid, volume.paths().dir);
+  // Devices first: if a mount is busy this fails with nothing lost, the volume still whole,
+  // and served again as before (should that fail too, the next command serves it).
+  try {
+    teardown_volume_devices(host, uid, volume.paths().dir);
+  } catch (...) {
+    try {
+      volume.activate();
+    } catch (const std::exception& e) {
+      std::fprintf(stderr, "dvol: warning: could not serve volume %s again: %s\n", volume.name().c_str(), e.what());
+    }
+    throw;
+  }
   auto trash = volumes_dir(host.root) / (".trash-" + uid);
   fs::rename(volume.paths().dir, trash);  // the commit point: the volume is gone
   fs::remove_all(trash);

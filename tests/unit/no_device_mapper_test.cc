@@ -17,11 +17,11 @@ namespace dvol {
 namespace {
 
 TEST(NoDeviceMapper, InitAndDoctorGiveTheSameSentenceAndInitMakesNoVolume) {
-  KernelControl control;
-  if (control.get().kernel_targets()) GTEST_SKIP() << "this kernel has device-mapper";
+  Kernel kernel;
+  if (kernel.dm().kernel_targets()) GTEST_SKIP() << "this kernel has device-mapper";
   if (::geteuid() != 0) GTEST_SKIP() << "init needs root before it reaches the kernel";
   testing::TempDir root;
-  Host host{root.path(), control.get()};
+  Host host{root.path(), kernel.dm(), kernel.mounts()};
   InitRequest request;
   request.volume = "v";
   request.size_bytes = 256ull << 20;
