@@ -42,11 +42,17 @@ void register_checkout(CLI::App& command, Context& context) {
 void register_branch(CLI::App& command, Context& context) {
   auto remove = std::make_shared<std::optional<std::string>>();
   auto volume = std::make_shared<std::optional<std::string>>();
-  command.add_option("-d,--delete", *remove, "Delete BRANCH (not the checked-out one) and free its space");
+  auto dry_run = std::make_shared<bool>(false);
+  auto* d = command.add_option("-d,--delete", *remove, "Delete BRANCH (not the checked-out one) and free its space");
+  command.add_flag("--dry-run", *dry_run, "With -d: print what deleting BRANCH would free, and change nothing")->needs(d);
   add_volume_argument(command, *volume);
-  command.callback([&context, remove, volume] {
+  command.callback([&context, remove, volume, dry_run] {
     auto& host = context.host();
     auto name = resolve_volume(host, *volume);
+    if (*remove && *dry_run) {
+      report_would_free(context, delete_branch_dry_run(host, name, **remove));
+      return;
+    }
     if (*remove) {
       delete_branch(host, name, **remove);
       *context.out << (context.json ? render::dump_json({{"deleted", **remove}}) : "Deleted branch " + **remove + ".\n");

@@ -51,6 +51,7 @@ void register_commit(CLI::App& command, Context& context) {
   auto file = std::make_shared<std::optional<std::string>>();
   auto remove = std::make_shared<std::optional<std::string>>();
   auto volume = std::make_shared<std::optional<std::string>>();
+  auto dry_run = std::make_shared<bool>(false);
   auto* m = command.add_option("-m,--message", *message, "Commit message (stored byte for byte)");
   m->allow_extra_args(false);
   auto* f = command.add_option("-F,--file", *file, "Take the commit message from FILE ('-': standard input)");
@@ -59,9 +60,14 @@ void register_commit(CLI::App& command, Context& context) {
   auto* d = command.add_option("-d,--delete", *remove, "Delete commit REF to free its space");
   d->excludes(m);
   d->excludes(f);
+  command.add_flag("--dry-run", *dry_run, "With -d: print what deleting REF would free, and change nothing")->needs(d);
   add_volume_argument(command, *volume);
-  command.callback([&context, message, file, remove, volume] {
+  command.callback([&context, message, file, remove, volume, dry_run] {
     auto& host = context.host();
+    if (*remove && *dry_run) {
+      report_would_free(context, delete_commit_dry_run(host, resolve_volume(host, *volume), **remove));
+      return;
+    }
     if (*remove) {
       auto id = delete_commit(host, resolve_volume(host, *volume), **remove);
       *context.out << (context.json ? render::dump_json({{"deleted", id}}) : "Deleted commit " + id + ".\n");

@@ -3,6 +3,7 @@
 // the table in main.cc lists them all with their one-line summaries.
 #include <CLI/CLI.hpp>
 
+#include <cstdint>
 #include <optional>
 #include <string>
 #include <vector>
@@ -28,6 +29,7 @@ void register_path(CLI::App& command, Context& context);
 void register_config(CLI::App& command, Context& context);
 void register_doctor(CLI::App& command, Context& context);
 void register_fsck(CLI::App& command, Context& context);
+void register_du(CLI::App& command, Context& context);
 
 void register_plugin(CLI::App& command, Context& context);
 
@@ -37,6 +39,9 @@ void add_volume_argument(CLI::App& command, std::optional<std::string>& volume);
 // --restart-containers of checkout and reset, and what they print about it afterwards (a
 // container that could not be started again makes the command fail, after the switch).
 void add_restart_containers_flag(CLI::App& command, bool& restart);
+// What a --dry-run delete prints: `Would free 3.10M.` (--json: {"would_free_bytes": N}).
+void report_would_free(Context& context, uint64_t bytes);
+
 void report_restarts(Context& context, const std::vector<std::string>& restarted,
                      const std::vector<std::string>& failures);
 

@@ -42,6 +42,7 @@ const CommandEntry kCommands[] = {
     {"branch", "", "List branches, or delete one with -d", register_branch},
     {"rm", "", "Destroy a volume and all its data", register_rm},
     {"status", "", "Show the volume's branch, HEAD, path and pool usage", register_status},
+    {"du", "", "Show the pool space each branch and commit takes, and what deleting it frees", register_du},
     {"path", "", "Print the host path where the checked-out branch is mounted", register_path},
     {"config", "", "Get or set user.name and user.email for commits", register_config},
     {"plugin", "", "Serve the Docker volume plugin (docker run --volume-driver dvol)", register_plugin},

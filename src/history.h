@@ -4,6 +4,7 @@
 #include <string>
 #include <vector>
 
+#include "src/ref.h"
 #include "src/store.h"
 
 namespace dvol {
@@ -16,5 +17,19 @@ std::vector<std::string> history_ids(MetadataStore& store, const std::string& br
 
 // Every commit id of the volume.
 std::vector<std::string> all_commit_ids(MetadataStore& store);
+
+// The commit `commit -d REF` deletes: HEAD-style references are relative to the checked-out
+// branch; an id may name any commit. Throws as resolve_ref does.
+std::string resolve_commit_to_delete(MetadataStore& store, const Ref& ref);
+
+// What `branch -d BRANCH` deletes: the branch, the commits no remaining branch's history
+// contains, and their thin devices. Throws NotFound for no such branch, FailedPrecondition for
+// the checked-out one.
+struct BranchDeletion {
+  BranchRecord branch;
+  std::vector<std::string> dropped;  // commit ids
+  std::vector<uint32_t> doomed;      // the branch's thin device and the dropped commits'
+};
+BranchDeletion branch_deletion(MetadataStore& store, const std::string& branch_name);
 
 }  // namespace dvol

@@ -117,6 +117,31 @@ struct BranchList {
 BranchList list_branches(Host& host, const std::string& volume);
 void delete_branch(Host& host, const std::string& volume, const std::string& branch);
 
+// ---- space ----
+// One state of a volume and the pool space it takes, in bytes: REFERENCED is what it maps,
+// EXCLUSIVE what only it maps (what deleting it alone frees).
+struct StateSpace {
+  enum class Kind { Branch, Commit };
+  Kind kind = Kind::Branch;
+  std::string name;     // branch name, or commit id
+  std::string message;  // commits
+  bool checked_out = false;
+  int64_t time = 0;     // commits
+  uint64_t exclusive_bytes = 0;
+  uint64_t referenced_bytes = 0;
+};
+struct SpaceReport {
+  std::string volume;
+  std::vector<StateSpace> states;  // the checked-out branch, the other branches, commits newest first
+  uint64_t pool_used_bytes = 0, pool_total_bytes = 0;
+};
+// From the pool's metadata; changes nothing (an inactive pool is not brought up).
+SpaceReport disk_usage(Host& host, const std::string& volume);
+// What `commit -d REF` and `branch -d BRANCH` would free, in bytes, changing nothing: after the
+// real delete the pool's used space drops by exactly this. Refused as the real delete would be.
+uint64_t delete_commit_dry_run(Host& host, const std::string& volume, const std::string& ref);
+uint64_t delete_branch_dry_run(Host& host, const std::string& volume, const std::string& branch);
+
 // ---- status ----
 struct StatusInfo {
   std::string volume;

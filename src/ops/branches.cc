@@ -124,25 +124,13 @@ void delete_branch(Host& host, const std::string& name, const std::string& branc
   auto volume = Volume::open(host, name);
   auto lock = volume.lock();
   auto& store = volume.store();
-  auto branch = store.branch(branch_name);
-  if (!branch) throw Error(Code::NotFound, "branch '" + branch_name + "' does not exist");
-  if (branch->name == store.volume().checked_out)
-    throw Error(Code::FailedPrecondition, "cannot delete branch '" + branch_name + "': it is checked out")
-        .with_hint("switch to another branch first with 'dvol checkout BRANCH'");
-  auto elsewhere = commits_reachable_from_other_branches(store, branch->name);
-  std::vector<std::string> dropped;
-  std::vector<uint32_t> doomed{branch->thin_id};
-  for (const auto& c : store.history(branch->name)) {
-    if (elsewhere.count(c.id)) continue;
-    dropped.push_back(c.id);
-    doomed.push_back(c.thin_id);
-  }
+  auto deletion = branch_deletion(store, branch_name);
   volume.activate();
-  PoolTransaction tx(volume, "branch-d", 0, doomed);
+  PoolTransaction tx(volume, "branch-d", 0, deletion.doomed);
   tx.begin();
   tx.commit([&](MetadataStore& s) {
-    s.remove_branch(branch->name);
-    for (const auto& d : dropped) s.remove_commit(d);
+    s.remove_branch(deletion.branch.name);
+    for (const auto& d : deletion.dropped) s.remove_commit(d);
   });
 }
 

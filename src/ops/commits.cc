@@ -120,11 +120,7 @@ std::string delete_commit(Host& host, const std::string& name, const std::string
   auto volume = Volume::open(host, name);
   auto lock = volume.lock();
   auto& store = volume.store();
-  auto record = store.volume();
-  auto all = all_commit_ids(store);
-  // HEAD-style references are relative to the checked-out branch; an id may name any commit.
-  auto id = ref.kind == Ref::Kind::Head ? resolve_ref(ref, history_ids(store, record.checked_out), all, record.checked_out)
-                                        : resolve_ref(ref, all, all, record.checked_out);
+  auto id = resolve_commit_to_delete(store, ref);
   auto target = store.existing_commit(id);
   volume.activate();
   PoolTransaction tx(volume, "commit-d", 0, {target.thin_id});
