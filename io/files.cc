@@ -103,6 +103,11 @@ void fsync_directory(const std::filesystem::path& dir) {
   if (::fsync(fd.get()) != 0 && errno != EINVAL) throw sys_error("fsync", dir.string(), errno);
 }
 
+void sync_filesystem(const std::filesystem::path& path) {
+  Fd fd = open_file(path, O_RDONLY | O_DIRECTORY);
+  if (::syncfs(fd.get()) != 0) throw sys_error("sync", path.string(), errno);
+}
+
 void create_sparse_file(const std::filesystem::path& path, uint64_t bytes) {
   crash_point("create file");
   Fd fd = open_file(path, O_WRONLY | O_CREAT | O_EXCL, 0600);

@@ -30,6 +30,9 @@ void link_new_file(const std::filesystem::path& from, const std::filesystem::pat
 // filesystem that cannot fsync directories (EINVAL) is fine.
 void fsync_directory(const std::filesystem::path& dir);
 
+// syncfs(2) of the filesystem holding `path`: its dirty data reaches its device.
+void sync_filesystem(const std::filesystem::path& path);
+
 // Creates a sparse file of `bytes` (fails if it exists). It costs no space until written.
 void create_sparse_file(const std::filesystem::path& path, uint64_t bytes);
 

@@ -4,6 +4,8 @@
 
 #include "dm/metadata_device.h"
 #include "dm/thin_metadata.h"
+#include "io/files.h"
+#include "io/mounter.h"
 
 namespace dvol {
 
@@ -22,6 +24,9 @@ SpaceUse read_space_use(Volume& volume, const std::vector<uint32_t>& thin_ids) {
   auto record = volume.record();
   const uint64_t block_bytes = uint64_t{record.block_sectors} * dm::kSectorSize;
   if (volume.pool_active()) {
+    // What programs wrote to the checked-out branch and the kernel has not yet written back
+    // is counted too: flush it before the metadata is read.
+    if (!volume.host().mounts.mounted_device(volume.paths().mount).empty()) io::sync_filesystem(volume.paths().mount);
     auto held = dm::HeldMetadataSnapshot::reserve(volume.pool());
     auto device = dm::MetadataDevice::open_major_minor(volume.pool().table().metadata_dev);
     auto sharing = read_sharing(device, held.root(), thin_ids);

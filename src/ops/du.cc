@@ -51,7 +51,8 @@ SpaceReport disk_usage(Host& host, const std::string& name) {
   for (const auto& b : branches)
     report.states.push_back(StateSpace{StateSpace::Kind::Branch, b.name, "", b.name == checked_out, 0,
                                        bytes(b.thin_id, true), bytes(b.thin_id, false)});
-  auto commits = store.commits();
+  auto commits = store.commits();  // oldest first: reversed, ties in time stay newest first
+  std::reverse(commits.begin(), commits.end());
   std::stable_sort(commits.begin(), commits.end(), [](const CommitRecord& a, const CommitRecord& b) { return a.time > b.time; });
   for (const auto& c : commits)
     report.states.push_back(StateSpace{StateSpace::Kind::Commit, c.id, c.message, false, c.time,
