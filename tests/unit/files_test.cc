@@ -15,14 +15,8 @@ namespace dvol {
 namespace {
 
 using testing::TempDir;
+using testing::read_text;
 using testing::thrown_error;
-
-std::string read(const std::filesystem::path& p) {
-  std::ifstream in(p);
-  std::stringstream s;
-  s << in.rdbuf();
-  return s.str();
-}
 
 mode_t permissions(const std::filesystem::path& p) {
   struct stat st {};
@@ -43,7 +37,7 @@ TEST(WriteFileAtomically, ReplacesTheFileWithTheModeAskedForWhateverTheUmask) {
   mode_t before = ::umask(077);
   io::write_file_atomically(file, "new\n", 0644);
   ::umask(before);
-  EXPECT_EQ(read(file), "new\n");
+  EXPECT_EQ(read_text(file), "new\n");
   EXPECT_EQ(permissions(file), 0644u);
   EXPECT_EQ(entries(dir.path()), 1u) << "no temporary file is left beside it";
 }
@@ -64,7 +58,7 @@ TEST(LinkNewFile, PublishesACompleteFileUnderItsNameAndDropsTheTemporaryName) {
   auto tmp = dir.path() / "dvol.db.new";
   std::ofstream(tmp) << "complete";
   io::link_new_file(tmp, dir.path() / "dvol.db");
-  EXPECT_EQ(read(dir.path() / "dvol.db"), "complete");
+  EXPECT_EQ(read_text(dir.path() / "dvol.db"), "complete");
   EXPECT_FALSE(std::filesystem::exists(tmp));
 }
 
@@ -75,7 +69,7 @@ TEST(LinkNewFile, NeverReplacesAnExistingFile) {
   std::ofstream(dir.path() / "dvol.db") << "first";
   auto e = thrown_error([&] { io::link_new_file(tmp, dir.path() / "dvol.db"); });
   EXPECT_EQ(e.code(), Code::AlreadyExists);
-  EXPECT_EQ(read(dir.path() / "dvol.db"), "first");
+  EXPECT_EQ(read_text(dir.path() / "dvol.db"), "first");
   EXPECT_FALSE(std::filesystem::exists(tmp)) << "the unwanted temporary file is removed";
 }
 

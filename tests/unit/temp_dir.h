@@ -5,6 +5,8 @@
 #include <stdlib.h>
 
 #include <filesystem>
+#include <fstream>
+#include <sstream>
 #include <string>
 
 namespace dvol::testing {
@@ -28,5 +30,13 @@ class TempDir {
  private:
   std::filesystem::path path_;
 };
+
+// The whole contents of a small file ("" if it cannot be read).
+inline std::string read_text(const std::filesystem::path& p) {
+  std::ifstream in(p);
+  std::stringstream s;
+  s << in.rdbuf();
+  return s.str();
+}
 
 }  // namespace dvol::testing

@@ -12,14 +12,8 @@ namespace dvol {
 namespace {
 
 using testing::TempDir;
+using testing::read_text;
 using testing::thrown_error;
-
-std::string read(const std::filesystem::path& p) {
-  std::ifstream in(p);
-  std::stringstream s;
-  s << in.rdbuf();
-  return s.str();
-}
 
 TEST(UserConfig, MissingFileIsAnEmptyConfiguration) {
   // given a root without config.json, when loaded, then every key is unset.
@@ -97,7 +91,7 @@ TEST(UserConfig, FileIsReadableJsonWithNoTemporaryLeftOver) {
   // no temp file remains.
   TempDir root;
   UserConfig::load(root.path()).set("user.name", "N");
-  EXPECT_EQ(read(root.path() / "config.json"), "{\n  \"user.name\": \"N\"\n}\n");
+  EXPECT_EQ(read_text(root.path() / "config.json"), "{\n  \"user.name\": \"N\"\n}\n");
   EXPECT_FALSE(std::filesystem::exists(root.path() / "config.json.tmp"));
 }
 
@@ -119,7 +113,7 @@ TEST(UserConfig, KeysWrittenByANewerDvolSurviveASet) {
   TempDir root;
   std::ofstream(root.path() / "config.json") << R"({"future.key": "v"})";
   UserConfig::load(root.path()).set("user.name", "N");
-  EXPECT_NE(read(root.path() / "config.json").find("future.key"), std::string::npos);
+  EXPECT_NE(read_text(root.path() / "config.json").find("future.key"), std::string::npos);
 }
 
 }  // namespace
