@@ -8,7 +8,9 @@
 //   DVOL_CRASH_DELAY_US=D    ...D microseconds after that point, while the step runs on;
 //   DVOL_CRASH_TRACE=FILE    each point appends "N label" to FILE (how many steps there are).
 //
-// Without those variables, or outside the test kernel, crash_point() only counts.
+// Without those variables, or outside the test kernel, crash_point() only counts. Only builds
+// configured with -DDVOL_CRASH_POINTS=ON (the kernel tests') have any of this: in a release
+// build crash_point() does nothing.
 namespace dvol::io {
 
 void crash_point(const char* label);

@@ -336,6 +336,12 @@ bool has_exited(pid_t pid) {
 
 class KilledCommand : public Concurrency, public ::testing::WithParamInterface<std::string> {
  protected:
+  void SetUp() override {
+    Concurrency::SetUp();
+#if !DVOL_CRASH_POINTS
+    GTEST_SKIP() << "dvol was built without its crash points (-DDVOL_CRASH_POINTS=ON; scripts/test builds so)";
+#endif
+  }
   std::set<size_t> windows_;  // after how many crash points a kill landed
   // Runs `argv` with its crash-point trace (io/crash_point.h: every step that changes durable
   // state first reports itself there) on a FIFO, lets `through` crash points pass, and kills it
