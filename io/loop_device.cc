@@ -20,7 +20,50 @@ namespace dvol::io {
 
 namespace fs = std::filesystem;
 
-AttachedLoop AttachedLoop::attach(const fs::path& file) {
+namespace {
+
+// Opens /dev/loopN, making the node where there is no devtmpfs one (minimal hosts).
+Fd open_loop(int n, const std::string& dev) {
+  int lfd = ::open(dev.c_str(), O_RDWR | O_CLOEXEC);
+  if (lfd < 0 && errno == ENOENT) {
+    ::mknod(dev.c_str(), S_IFBLK | 0660, makedev(7, n));  // loop's major is 7
+    lfd = ::open(dev.c_str(), O_RDWR | O_CLOEXEC);
+  }
+  if (lfd < 0) throw sys_error("open", dev, errno);
+  return Fd(lfd);
+}
+
+loop_info64 autoclear_info(const fs::path& file) {
+  loop_info64 info{};
+  info.lo_flags = LO_FLAGS_AUTOCLEAR;
+  std::string name = file.filename().string();
+  std::strncpy(reinterpret_cast<char*>(info.lo_file_name), name.c_str(), LO_NAME_SIZE - 1);
+  return info;
+}
+
+// The one-call setup; false with errno set on failure.
+bool configure(const Fd& loop, const Fd& backing, const fs::path& file) {
+  loop_config config{};
+  config.fd = static_cast<uint32_t>(backing.get());
+  config.info = autoclear_info(file);
+  return ::ioctl(loop.get(), LOOP_CONFIGURE, &config) == 0;
+}
+
+// The two calls of kernels before 5.8: bind the file, then set autoclear and the name. A
+// failure in the second undoes the first. False with errno set on failure.
+bool set_fd_and_status(const Fd& loop, const Fd& backing, const fs::path& file) {
+  if (::ioctl(loop.get(), LOOP_SET_FD, backing.get()) != 0) return false;
+  auto info = autoclear_info(file);
+  if (::ioctl(loop.get(), LOOP_SET_STATUS64, &info) == 0) return true;
+  int err = errno;
+  ::ioctl(loop.get(), LOOP_CLR_FD, 0);  // ignored: nothing else can be done; errno is the status's
+  errno = err;
+  return false;
+}
+
+}  // namespace
+
+AttachedLoop AttachedLoop::attach(const fs::path& file, Setup setup) {
   crash_point("loop attach");
   Fd backing = open_file(file, O_RDWR);
   int ctl = ::open("/dev/loop-control", O_RDWR | O_CLOEXEC);
@@ -31,25 +74,20 @@ AttachedLoop AttachedLoop::attach(const fs::path& file) {
         .with_hint("load the loop module (modprobe loop), or run dvol inside the test kernel (scripts/uml-run)");
   }
   Fd control(ctl);
-  // Another process may take the free device between GET_FREE and CONFIGURE: retry.
+  // Another process may take the free device between GET_FREE and attaching: retry.
   for (int attempt = 0; attempt < 64; ++attempt) {
     int n = ::ioctl(control.get(), LOOP_CTL_GET_FREE);
     if (n < 0) throw sys_error("find a free loop device via", "/dev/loop-control", errno);
     std::string dev = "/dev/loop" + std::to_string(n);
-    int lfd = ::open(dev.c_str(), O_RDWR | O_CLOEXEC);
-    if (lfd < 0 && errno == ENOENT) {
-      // No devtmpfs node yet (minimal hosts): make it ourselves; loop's major is 7.
-      ::mknod(dev.c_str(), S_IFBLK | 0660, makedev(7, n));
-      lfd = ::open(dev.c_str(), O_RDWR | O_CLOEXEC);
+    Fd loop = open_loop(n, dev);
+    bool attached = false;
+    if (setup == Setup::Configure) {
+      attached = configure(loop, backing, file);
+      // A kernel before 5.8 does not know LOOP_CONFIGURE.
+      if (!attached && (errno == EINVAL || errno == ENOTTY)) setup = Setup::SetFdAndStatus;
     }
-    if (lfd < 0) throw sys_error("open", dev, errno);
-    Fd loop(lfd);
-    loop_config config{};
-    config.fd = static_cast<uint32_t>(backing.get());
-    config.info.lo_flags = LO_FLAGS_AUTOCLEAR;
-    std::string name = file.filename().string();
-    std::strncpy(reinterpret_cast<char*>(config.info.lo_file_name), name.c_str(), LO_NAME_SIZE - 1);
-    if (::ioctl(loop.get(), LOOP_CONFIGURE, &config) == 0) {
+    if (!attached && setup == Setup::SetFdAndStatus) attached = set_fd_and_status(loop, backing, file);
+    if (attached) {
       struct stat st{};
       if (::fstat(loop.get(), &st) != 0) throw sys_error("stat", dev, errno);
       return AttachedLoop(std::move(loop), dev, st.st_rdev);

@@ -1,5 +1,6 @@
 #pragma once
-// AttachedLoop: a file attached to a loop device with LOOP_CONFIGURE.
+// AttachedLoop: a file attached to a loop device with LOOP_CONFIGURE (Linux 5.8+), or on older
+// kernels, which do not know it, with LOOP_SET_FD and LOOP_SET_STATUS64.
 //
 // Every loop device dvol attaches has LO_FLAGS_AUTOCLEAR: the kernel detaches it as soon as
 // the last opener closes it. While a dm table (the thin pool) holds it, it stays; when the
@@ -19,8 +20,11 @@ namespace dvol::io {
 
 class AttachedLoop {
  public:
+  // How to attach: LOOP_CONFIGURE, falling back to the two older calls where the kernel does
+  // not know it; or the older calls only (tests of the fallback on a kernel that has both).
+  enum class Setup { Configure, SetFdAndStatus };
   // Attaches `file` to a free loop device. Throws Unsupported if there is no loop driver.
-  [[nodiscard]] static AttachedLoop attach(const std::filesystem::path& file);
+  [[nodiscard]] static AttachedLoop attach(const std::filesystem::path& file, Setup setup = Setup::Configure);
 
   AttachedLoop(AttachedLoop&&) noexcept = default;
   AttachedLoop& operator=(AttachedLoop&&) noexcept = default;

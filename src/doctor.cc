@@ -1,8 +1,10 @@
 #include "src/doctor.h"
 
 #include <sys/statvfs.h>
+#include <sys/utsname.h>
 #include <unistd.h>
 
+#include <cstdio>
 #include <cstdlib>
 
 #include "dm/control.h"
@@ -85,6 +87,26 @@ DoctorCheck check_program(const std::string& name, const std::string& package, b
   return c;
 }
 
+// The running kernel's release. dvol needs 5.6 for io_uring (diff); loop devices are set up with
+// LOOP_CONFIGURE from 5.8 and with the older two calls before.
+DoctorCheck check_kernel() {
+  DoctorCheck c{"Linux kernel", false, true, "", ""};
+  struct utsname u {};
+  if (::uname(&u) != 0) {
+    c.detail = "cannot tell the kernel's release";
+    return c;
+  }
+  unsigned major = 0, minor = 0;
+  std::sscanf(u.release, "%u.%u", &major, &minor);
+  c.ok = major > 5 || (major == 5 && minor >= 6);
+  c.detail = std::string("Linux ") + u.release;
+  if (!c.ok) {
+    c.detail += ": older than 5.6, which dvol diff's io_uring needs";
+    c.fix = "upgrade the kernel (Debian 11 and later have 5.10 or newer), or run dvol inside the test kernel";
+  }
+  return c;
+}
+
 DoctorCheck check_root() {
   DoctorCheck c{"root privileges", ::geteuid() == 0, true, "", ""};
   c.detail = c.ok ? "running as root" : "not running as root";
@@ -139,11 +161,14 @@ std::vector<DoctorCheck> run_doctor(Host& host) {
   const auto& root = host.root;
   return {
       check_root(),
+      check_kernel(),
       check_device_mapper(host.dm),
       check_loop(),
       check_io_uring(),
       check_program("mkfs.ext4", "e2fsprogs", true, "makes ext4 branches"),
       check_program("mkfs.xfs", "xfsprogs", false, "makes xfs branches (--fs xfs)"),
+      check_program("thin_check", "thin-provisioning-tools", false,
+                    "checks a pool's metadata before bringing it back after a failed metadata write"),
       check_free_space(root),
       check_docker(),
       check_plugin(),

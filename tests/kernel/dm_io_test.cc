@@ -74,6 +74,40 @@ TEST(LoopDevice, AttachesASparseFileAndDetachesWhenClosed) {
   EXPECT_EQ(io::find_loop_device(s.dir() / "f.img"), std::nullopt);
 }
 
+TEST(LoopDevice, TheOlderKernelsSetupAlsoAutoclearsAndCarriesAPool) {
+  // Given the attach kernels before 5.8 need (LOOP_SET_FD, then LOOP_SET_STATUS64 with
+  // autoclear), forced on this kernel that has both: the device serves the file, a pool can be
+  // made on two such devices and used, and each device goes once nothing holds it.
+  test::Scratch s;
+  io::create_sparse_file(s.dir() / "f.img", 64 * kMiB);
+  {
+    auto loop = io::AttachedLoop::attach(s.dir() / "f.img", io::AttachedLoop::Setup::SetFdAndStatus);
+    EXPECT_EQ(io::open_for_reading(loop.device(), false).size, 64 * kMiB);
+    EXPECT_EQ(io::find_loop_device(s.dir() / "f.img"), loop.device());
+  }
+  EXPECT_EQ(io::find_loop_device(s.dir() / "f.img"), std::nullopt) << "autoclear detached it";
+
+  io::create_sparse_file(s.dir() / "data.img", 512 * kMiB);
+  io::create_sparse_file(s.dir() / "meta.img", 16 * kMiB);
+  dm::ThinPool pool(s.control(), s.dm_name("pool"), "DVOLTEST-" + s.tag() + "-pool");
+  dm::ThinPoolTable table;
+  {
+    auto meta = io::AttachedLoop::attach(s.dir() / "meta.img", io::AttachedLoop::Setup::SetFdAndStatus);
+    auto data = io::AttachedLoop::attach(s.dir() / "data.img", io::AttachedLoop::Setup::SetFdAndStatus);
+    table.length = Sectors::from_bytes(512 * kMiB);
+    table.metadata_dev = meta.major_minor();
+    table.data_dev = data.major_minor();
+    table.block_size = Sectors{128};
+    pool.activate(table);
+  }
+  pool.send(dm::CreateThin{ThinId(0)});
+  EXPECT_EQ(pool.status().transaction_id, 0u);
+  EXPECT_TRUE(io::find_loop_device(s.dir() / "data.img")) << "the pool holds it";
+  pool.deactivate();
+  EXPECT_EQ(io::find_loop_device(s.dir() / "data.img"), std::nullopt) << "gone with the pool";
+  EXPECT_EQ(io::find_loop_device(s.dir() / "meta.img"), std::nullopt);
+}
+
 TEST(ThinPool, TableReadBackEqualsTableLoaded) {
   // Given a pool made by dvol, when its table is read back from the kernel, then it parses
   // into exactly the table loaded, and activating again with it is a no-op.
