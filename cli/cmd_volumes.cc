@@ -89,4 +89,23 @@ void register_path(CLI::App& command, Context& context) {
   });
 }
 
+void register_activate(CLI::App& command, Context& context) {
+  command.callback([&context] {
+    auto r = activate_all_volumes(context.host());
+    if (context.json) {
+      nlohmann::json failed = nlohmann::json::array();
+      for (const auto& [name, e] : r.failed) failed.push_back({{"volume", name}, {"error", e.message()}, {"hint", e.hint()}});
+      *context.out << render::dump_json({{"activated", r.activated}, {"failed", failed}});
+    } else {
+      for (const auto& name : r.activated) *context.out << "Activated " << name << ".\n";
+      for (const auto& [name, e] : r.failed) {
+        *context.err << "dvol: volume " << name << ": " << e.message() << "\n";
+        if (!e.hint().empty()) *context.err << e.hint() << "\n";
+      }
+    }
+    if (!r.failed.empty())
+      throw Error(Code::Unavailable, std::to_string(r.failed.size()) + " volume(s) could not be brought up (see above)");
+  });
+}
+
 }  // namespace dvol::cli

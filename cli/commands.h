@@ -30,6 +30,7 @@ void register_config(CLI::App& command, Context& context);
 void register_doctor(CLI::App& command, Context& context);
 void register_fsck(CLI::App& command, Context& context);
 void register_du(CLI::App& command, Context& context);
+void register_activate(CLI::App& command, Context& context);
 
 void register_plugin(CLI::App& command, Context& context);
 

@@ -47,6 +47,8 @@ const CommandEntry kCommands[] = {
     {"config", "", "Get or set user.name and user.email for commits", register_config},
     {"plugin", "", "Serve the Docker volume plugin (docker run --volume-driver dvol)", register_plugin},
     {"fsck", "", "Check volumes after a crash and repair what is safe to repair", register_fsck},
+    {"activate", "", "Mount every volume's checked-out branch at its path (after a boot; dvol-activate.service)",
+     register_activate},
     {"doctor", "", "Check that this host has everything dvol needs", register_doctor},
 };
 

@@ -60,6 +60,16 @@ void remove_volume(Host& host, const std::string& volume);
 // The host path where the checked-out branch is mounted (mounting it if needed).
 std::string volume_path(Host& host, const std::string& volume);
 
+// After a boot: brings every volume up (pool, recovery, its checked-out branch mounted at its
+// path), so that containers and bind mounts of `dvol path` started afterwards see their data,
+// never the bare directory underneath. One volume that cannot be brought up does not keep the
+// others down: each is tried, and what failed is returned (volume name, error).
+struct ActivationResult {
+  std::vector<std::string> activated;
+  std::vector<std::pair<std::string, Error>> failed;
+};
+ActivationResult activate_all_volumes(Host& host);
+
 // ---- checking ----
 struct FsckReport {
   std::string volume;

@@ -254,6 +254,32 @@ std::vector<VolumeSummary> list_volumes(Host& host, std::vector<Error>* unreadab
   return out;
 }
 
+ActivationResult activate_all_volumes(Host& host) {
+  require_root("activate");
+  ActivationResult result;
+  {
+    auto root_lock = lock_root(host);
+    sweep_abandoned_volumes(host);  // half-made and half-removed volumes a crash left
+  }
+  std::error_code ec;
+  fs::directory_iterator volumes(volumes_dir(host.root), ec);
+  if (ec && ec != std::errc::no_such_file_or_directory) throw unreadable_state(volumes_dir(host.root), ec);
+  std::vector<std::string> names;
+  for (const auto& entry : volumes)
+    if (auto name = volume_name_from_dir(entry.path().filename().string()); name && entry.is_directory())
+      names.push_back(*name);
+  std::sort(names.begin(), names.end());
+  for (const auto& name : names) {
+    try {
+      (void)volume_path(host, name);
+      result.activated.push_back(name);
+    } catch (const Error& e) {
+      result.failed.emplace_back(name, e);
+    }
+  }
+  return result;
+}
+
 void remove_volume(Host& host, const std::string& name) {
   require_root("rm");
   auto volume = Volume::open(host, name);
