@@ -3,8 +3,8 @@
 #include <unistd.h>
 
 #include <algorithm>
-#include <cstdio>
 #include <chrono>
+#include <cstdio>
 
 #include "io/error.h"
 #include "io/file_space.h"
@@ -274,6 +274,8 @@ ActivationResult activate_all_volumes(Host& host) {
       (void)volume_path(host, name);
       result.activated.push_back(name);
     } catch (const Error& e) {
+      // Removed since it was listed (`dvol rm` ran meanwhile): nothing to bring up.
+      if (e.code() == Code::NotFound && !fs::exists(volume_paths(host.root, name).dir, ec)) continue;
       result.failed.emplace_back(name, e);
     }
   }
