@@ -46,7 +46,8 @@ class Control {
   // Suspends, flushing I/O and freezing a mounted filesystem (lockfs).
   virtual void suspend(const DmName& name) = 0;
   virtual void resume(const DmName& name) = 0;
-  // Removes the device. Absent is fine; busy (open or mounted) throws Unavailable.
+  // Removes the device. Absent is fine. Busy (open or mounted): waits a few seconds for a
+  // transient opener (udev's probe), then throws Unavailable naming who holds it.
   virtual void remove(const DmName& name) = 0;
   virtual void message(const DmName& name, const std::string& text) = 0;
 
@@ -56,7 +57,7 @@ class Control {
   virtual std::vector<TableLine> status(const DmName& name) = 0;
   // Names of all dm devices on the host.
   virtual std::vector<std::string> list() = 0;
-  // A block device node for `name` that can be opened or mounted (made if udev did not).
+  // A block device node for `name` that can be opened or mounted, which no udev rule touches.
   virtual std::string device_path(const DmName& name) = 0;
   // The kernel's device-mapper targets and their versions ("thin-pool" -> "1.23.0"); nullopt
   // when the running kernel has no device-mapper at all. Changes nothing (loads no module).

@@ -9,10 +9,13 @@
 #include <cerrno>
 #include <cstdarg>
 #include <cstdio>
+#include <algorithm>
+#include <chrono>
 #include <cstring>
 #include <thread>
 
 #include "io/crash_point.h"
+#include "io/device_users.h"
 #include "io/error.h"
 
 namespace dvol::dm {
@@ -98,6 +101,21 @@ std::vector<TableLine> targets(DmTask& task) {
     if (type) out.push_back({Sectors{start}, Sectors{length}, type, params ? params : ""});
   } while (next);
   return out;
+}
+
+// Where dvol makes its device nodes, and how long a remove waits for a transient opener.
+constexpr const char* kNodeDir = "/dev/dvol";
+constexpr auto kRemoveWait = std::chrono::seconds(10);
+
+// A device still open after kRemoveWait: who has it, and what to do.
+Error still_busy(const DmName& name, dev_t dev, const Error& cause) {
+  std::string who;
+  for (const auto& user : io::device_users(dev)) who += (who.empty() ? " (" : ", ") + user;
+  if (!who.empty()) who += ")";
+  return Error(Code::Unavailable,
+               "device " + name.str() + " is still in use after " + std::to_string(kRemoveWait.count()) + " s" + who,
+               cause.detail())
+      .with_hint("close what holds it open; dvol removes the device on the next command of this volume");
 }
 
 void add_targets(DmTask& task, const std::vector<TableLine>& table) {
@@ -213,10 +231,13 @@ void LibDmControl::resume(const DmName& name) {
 }
 
 void LibDmControl::remove(const DmName& name) {
-  if (!info(name)) return;
+  auto i = info(name);
+  if (!i) return;
   io::crash_point("dm remove");
-  // A device that was just closed (e.g. unmounted) can be busy for a moment: retry briefly.
-  for (int attempt = 0;; ++attempt) {
+  // Another process may have the device open for a moment after we closed it: udev probing it
+  // after its change event, a monitoring tool. Wait for it, a bounded time, then say who.
+  auto deadline = std::chrono::steady_clock::now() + kRemoveWait;
+  for (auto pause = std::chrono::milliseconds(20);; pause = std::min(pause * 2, std::chrono::milliseconds(500))) {
     try {
       DmTask task(DM_DEVICE_REMOVE, "remove");
       task.set_name(name);
@@ -224,15 +245,18 @@ void LibDmControl::remove(const DmName& name) {
       break;
     } catch (const Error& e) {
       if (e.code() == Code::NotFound) break;
-      if (e.code() != Code::Unavailable || attempt >= 20) throw;
-      std::this_thread::sleep_for(std::chrono::milliseconds(50));
+      if (e.code() != Code::Unavailable) throw;
+      if (std::chrono::steady_clock::now() >= deadline) throw still_busy(name, makedev(i->major, i->minor), e);
+      std::this_thread::sleep_for(pause);
     }
   }
   dm_task_update_nodes();
-  // A node we made ourselves (see device_path) is ours to remove.
-  std::string path = "/dev/mapper/" + name.str();
-  struct stat st{};
-  if (::lstat(path.c_str(), &st) == 0 && S_ISBLK(st.st_mode)) ::unlink(path.c_str());
+  // The nodes we made ourselves (see device_path) are ours to remove; udev's are udev's.
+  for (const std::string dir : {kNodeDir, "/dev/mapper"}) {
+    std::string path = dir + "/" + name.str();
+    struct stat st{};
+    if (::lstat(path.c_str(), &st) == 0 && S_ISBLK(st.st_mode)) ::unlink(path.c_str());
+  }
 }
 
 void LibDmControl::message(const DmName& name, const std::string& text) {
@@ -293,12 +317,15 @@ std::vector<std::string> LibDmControl::list() {
 std::string LibDmControl::device_path(const DmName& name) {
   auto i = info(name);
   if (!i) throw Error(Code::NotFound, "device " + name.str() + " does not exist");
-  std::string path = "/dev/mapper/" + name.str();
+  // A node of our own, in a directory no udev rule manages: /dev/mapper/NAME is udev's (its
+  // symlink appears and disappears with events processed later, which may be of an older
+  // device of the same name), and may not exist at all where there is no udev.
+  std::string path = std::string(kNodeDir) + "/" + name.str();
   dev_t want = makedev(i->major, i->minor);
   struct stat st{};
-  if (::stat(path.c_str(), &st) == 0 && S_ISBLK(st.st_mode) && st.st_rdev == want) return path;
-  // Missing or stale (a name reused after a reboot): make the node ourselves.
-  ::mkdir("/dev/mapper", 0755);
+  if (::lstat(path.c_str(), &st) == 0 && S_ISBLK(st.st_mode) && st.st_rdev == want) return path;
+  // Missing or stale (a name reused after a reboot): make it.
+  if (::mkdir(kNodeDir, 0700) != 0 && errno != EEXIST) throw sys_error("create the directory", kNodeDir, errno);
   ::unlink(path.c_str());
   if (::mknod(path.c_str(), S_IFBLK | 0600, want) != 0) throw sys_error("create the device node", path, errno);
   return path;

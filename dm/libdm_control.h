@@ -1,6 +1,7 @@
 #pragma once
-// LibDmControl: dm::Control on libdevmapper's ioctl interface. Works without udev: device
-// nodes under /dev/mapper are made by libdevmapper itself or, failing that, by device_path().
+// LibDmControl: dm::Control on libdevmapper's ioctl interface. Works with udev and without:
+// it never waits for udev, and opens and mounts devices through nodes of its own (/dev/dvol,
+// see device_path), not through /dev/mapper, which udev manages where it runs.
 // Not thread-safe (libdevmapper's logging is process-wide).
 #include "dm/control.h"
 

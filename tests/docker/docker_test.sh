@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # dvol against a real Docker engine, end to end, inside the test kernel (one boot):
-#   tests/docker/docker_test.sh DVOL_BINARY          (from ctest: boots the kernel with --docker)
+#   tests/docker/docker_test.sh DVOL_BINARY   (from ctest: boots the kernel with --docker --udev)
 # The plugin serves dockerd; containers write to dvol volumes; the CLI sees, refuses for, stops
 # and restarts those containers. Images are built offline from the host's busybox. The seed's
 # walkthrough with real databases is walkthrough_test.sh.
@@ -9,7 +9,8 @@ here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 dvol_bin=$(realpath "$1")
 
 if [[ ${DVOL_IN_TEST_KERNEL:-} != 1 ]]; then
-  exec "$here/../../scripts/uml-run" --docker --mem 2G --timeout 1500 -- "$0" "$dvol_bin"
+  # With systemd-udevd, as on the hosts Docker users run.
+  exec "$here/../../scripts/uml-run" --docker --udev --mem 2G --timeout 1500 -- "$0" "$dvol_bin"
 fi
 
 . "$here/common.sh"

@@ -1,0 +1,74 @@
+#include "io/device_users.h"
+
+#include <sys/stat.h>
+#include <sys/sysmacros.h>
+
+#include <set>
+#include <sstream>
+
+#include "io/files.h"
+
+namespace dvol::io {
+
+namespace {
+
+namespace fs = std::filesystem;
+
+std::string major_minor(dev_t dev) { return std::to_string(major(dev)) + ":" + std::to_string(minor(dev)); }
+
+bool is_pid(const std::string& name) {
+  return !name.empty() && name.find_first_not_of("0123456789") == std::string::npos;
+}
+
+// Mount points of `dev` in /proc/PID/mountinfo (field 3 is major:minor, field 5 the point,
+// octal-escaped; the escapes are kept, this is only for a message).
+void add_mounts(const fs::path& mountinfo, const std::string& mm, std::vector<std::string>& out) {
+  auto text = read_small_file(mountinfo);
+  if (!text) return;
+  std::istringstream in(*text);
+  std::string line;
+  while (std::getline(in, line)) {
+    std::istringstream fields(line);
+    std::string id, parent, dev, root, point;
+    fields >> id >> parent >> dev >> root >> point;
+    if (dev == mm) out.push_back("mounted at " + point);
+  }
+}
+
+void add_holders(const fs::path& holders, std::vector<std::string>& out) {
+  std::error_code ec;
+  for (const auto& h : fs::directory_iterator(holders, ec)) out.push_back("under " + h.path().filename().string());
+}
+
+// Processes with a descriptor on `dev`; each named once.
+void add_openers(const fs::path& proc, dev_t dev, std::vector<std::string>& out) {
+  std::error_code ec;
+  for (const auto& p : fs::directory_iterator(proc, ec)) {
+    auto pid = p.path().filename().string();
+    if (!is_pid(pid)) continue;
+    std::error_code gone;  // processes come and go while we look
+    for (const auto& fd : fs::directory_iterator(p.path() / "fd", gone)) {
+      struct stat st{};
+      if (::stat(fd.path().c_str(), &st) != 0 || !S_ISBLK(st.st_mode) || st.st_rdev != dev) continue;
+      auto comm = read_small_file(p.path() / "comm").value_or("?");
+      if (!comm.empty() && comm.back() == '\n') comm.pop_back();
+      out.push_back("open by " + comm + " (pid " + pid + ")");
+      break;
+    }
+  }
+}
+
+}  // namespace
+
+std::vector<std::string> device_users(dev_t dev, const fs::path& proc, const fs::path& sys) {
+  std::vector<std::string> out;
+  auto mm = major_minor(dev);
+  add_mounts(proc / "self" / "mountinfo", mm, out);
+  add_holders(sys / "dev" / "block" / mm / "holders", out);
+  add_openers(proc, dev, out);
+  return out;
+}
+
+std::vector<std::string> device_users(dev_t dev) { return device_users(dev, "/proc", "/sys"); }
+
+}  // namespace dvol::io
