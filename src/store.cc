@@ -59,7 +59,10 @@ BranchRecord read_branch(const sql::Statement& s) {
 
 std::string join_ids(const std::vector<uint32_t>& ids) {
   std::string out;
-  for (uint32_t id : ids) out += (out.empty() ? "" : " ") + std::to_string(id);
+  for (uint32_t id : ids) {
+    if (!out.empty()) out += ' ';
+    out += std::to_string(id);
+  }
   return out;
 }
 

@@ -56,7 +56,7 @@ TEST(ParseRef, RefusesMalformedReferencesWithTheFormsInTheHint) {
         "0123456789abcdef0123456789abcdef012345678"}) {
     Error e = thrown_error([&] { static_cast<void>(parse_ref(text)); });
     EXPECT_EQ(e.code(), Code::InvalidArgument) << text;
-    EXPECT_EQ(e.message(), "'" + std::string(text) + "' is not a valid commit reference");
+    EXPECT_EQ(e.message(), std::string("'").append(text).append("' is not a valid commit reference"));
     EXPECT_NE(e.hint().find("HEAD~N"), std::string::npos) << text;
   }
 }
