@@ -6,11 +6,11 @@
 #include <sys/sysmacros.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
+#include <chrono>
 #include <cstdarg>
 #include <cstdio>
-#include <algorithm>
-#include <chrono>
 #include <cstring>
 #include <thread>
 
@@ -115,7 +115,7 @@ Error still_busy(const DmName& name, dev_t dev, const Error& cause) {
   return Error(Code::Unavailable,
                "device " + name.str() + " is still in use after " + std::to_string(kRemoveWait.count()) + " s" + who,
                cause.detail())
-      .with_hint("close what holds it open; dvol removes the device on the next command of this volume");
+      .with_hint("close what holds it open and try again (a device left behind is removed by the volume's next command)");
 }
 
 void add_targets(DmTask& task, const std::vector<TableLine>& table) {

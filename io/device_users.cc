@@ -3,10 +3,8 @@
 #include <sys/stat.h>
 #include <sys/sysmacros.h>
 
-#include <set>
-#include <sstream>
-
 #include "io/files.h"
+#include "io/mount.h"
 
 namespace dvol::io {
 
@@ -18,21 +16,6 @@ std::string major_minor(dev_t dev) { return std::to_string(major(dev)) + ":" + s
 
 bool is_pid(const std::string& name) {
   return !name.empty() && name.find_first_not_of("0123456789") == std::string::npos;
-}
-
-// Mount points of `dev` in /proc/PID/mountinfo (field 3 is major:minor, field 5 the point,
-// octal-escaped; the escapes are kept, this is only for a message).
-void add_mounts(const fs::path& mountinfo, const std::string& mm, std::vector<std::string>& out) {
-  auto text = read_small_file(mountinfo);
-  if (!text) return;
-  std::istringstream in(*text);
-  std::string line;
-  while (std::getline(in, line)) {
-    std::istringstream fields(line);
-    std::string id, parent, dev, root, point;
-    fields >> id >> parent >> dev >> root >> point;
-    if (dev == mm) out.push_back("mounted at " + point);
-  }
 }
 
 void add_holders(const fs::path& holders, std::vector<std::string>& out) {
@@ -63,7 +46,7 @@ void add_openers(const fs::path& proc, dev_t dev, std::vector<std::string>& out)
 std::vector<std::string> device_users(dev_t dev, const fs::path& proc, const fs::path& sys) {
   std::vector<std::string> out;
   auto mm = major_minor(dev);
-  add_mounts(proc / "self" / "mountinfo", mm, out);
+  for (const auto& point : mount_points_of(mm, proc / "self" / "mountinfo")) out.push_back("mounted at " + point.string());
   add_holders(sys / "dev" / "block" / mm / "holders", out);
   add_openers(proc, dev, out);
   return out;

@@ -128,6 +128,13 @@ std::map<std::string, size_t> other_namespace_mounts() {
   return out;
 }
 
+std::vector<fs::path> mount_points_of(const std::string& major_minor, const fs::path& mountinfo) {
+  std::vector<fs::path> out;
+  for (auto& m : read_mounts(mountinfo))
+    if (m.dev == major_minor) out.push_back(m.point);
+  return out;
+}
+
 std::vector<fs::path> mounts_under(const fs::path& prefix) {
   std::vector<fs::path> out;
   std::string p = prefix.string();

@@ -43,6 +43,10 @@ bool mount_stopped_writing(const std::filesystem::path& path);
 // mounted: containers hold a volume's filesystem through their own namespace, invisible in ours.
 std::map<std::string, size_t> other_namespace_mounts();
 
+// Where the device `major_minor` ("253:4") is mounted, from a mountinfo file (ours by default).
+std::vector<std::filesystem::path> mount_points_of(const std::string& major_minor,
+                                                   const std::filesystem::path& mountinfo = "/proc/self/mountinfo");
+
 // All mount points at or below `prefix`.
 std::vector<std::filesystem::path> mounts_under(const std::filesystem::path& prefix);
 

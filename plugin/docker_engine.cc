@@ -54,8 +54,8 @@ std::vector<Container> DockerEngine::running() {
     throw engine_error(socket_, "answered " + std::to_string(reply.status) + " to a list of containers");
   try {
     return parse_container_list(reply.body);
-  } catch (const Error&) {
-    throw engine_error(socket_, "sent a container list dvol cannot read");
+  } catch (const Error& e) {
+    throw engine_error(socket_, "sent a container list dvol cannot read (" + e.message() + ")");
   }
 }
 
