@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # unit.debian_package: `cpack -G DEB` in the build directory makes a package that lintian
 # finds no error in, with what a host needs: the binary, the systemd units naming it under
-# /usr, the udev rule, the man page, bash completion, and Depends on the runtime libraries.
+# /usr (and under another prefix when installed there), the udev rule, the man page, bash completion, and Depends on the runtime libraries.
 #   tests/install/debian_package_test.sh BUILD_DIR
 set -uo pipefail
 build=$(realpath "$1")
@@ -29,6 +29,10 @@ unit=$(dpkg-deb --fsys-tarfile "$deb" | tar -xOf - ./usr/lib/systemd/system/dvol
 check "the plugin's unit runs the packaged binary" contains "$unit" "ExecStart=/usr/bin/dvol plugin"
 unit=$(dpkg-deb --fsys-tarfile "$deb" | tar -xOf - ./usr/lib/systemd/system/dvol-activate.service)
 check "the boot unit runs the packaged binary" contains "$unit" "ExecStart=/usr/bin/dvol activate"
+# Another prefix, another ExecStart: the units follow the prefix installed to.
+cmake --install "$build" --prefix "$out/opt" >/dev/null
+check "installed elsewhere, the units name the binary there" \
+  contains "$(cat "$out/opt/lib/systemd/system/dvol-plugin.service")" "ExecStart=$out/opt/bin/dvol plugin"
 report=$(lintian --fail-on error "$deb" 2>&1)
 check "lintian finds no error" test $? -eq 0
 [[ -z $report ]] || echo "$report" | grep -v 'running with root privileges' | sed 's/^/  lintian: /'
