@@ -10,7 +10,8 @@ check() {  # check NAME CONDITION...
   local name=$1; shift
   if "$@"; then passed=$((passed + 1)); echo "ok   $name"; else failures=$((failures + 1)); echo "FAIL $name"; fi
 }
-kernels() { pgrep -x linux.uml | sort; }
+# Kernel processes that still run (a zombie is dead: its new parent only has not reaped it yet).
+kernels() { pgrep -x linux.uml -r R,S,D,T,t,I | sort; }
 scratch=$(mktemp -d)
 trap 'rm -rf "$scratch"' EXIT
 before=$(kernels)
