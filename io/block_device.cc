@@ -50,6 +50,8 @@ std::optional<std::string> dev_node(const std::string& mm, dev_t dev) {
 
 }  // namespace
 
+std::string major_minor(dev_t dev) { return std::to_string(major(dev)) + ":" + std::to_string(minor(dev)); }
+
 uint64_t size_of(int fd, const std::string& path) {
   struct stat st{};
   if (::fstat(fd, &st) != 0) throw sys_error("stat", path, errno);

@@ -1,5 +1,7 @@
 #pragma once
 // Opening block devices (and files) for reading with O_DIRECT where the kernel allows it.
+#include <sys/types.h>
+
 #include <cstdint>
 #include <string>
 
@@ -16,6 +18,9 @@ struct ReadHandle {
 // Opens `path` read-only with O_DIRECT; where O_DIRECT is refused (tmpfs, hostfs) falls back
 // to buffered reads instead of failing.
 [[nodiscard]] ReadHandle open_for_reading(const std::string& path, bool try_direct = true);
+
+// A device number as dm tables and mountinfo write it: "major:minor" ("7:3").
+std::string major_minor(dev_t dev);
 
 // Opens the block device "major:minor" (as dm tables name devices) like open_for_reading: its
 // /dev node, found through sysfs, or where /dev lacks one, a node made in a private temporary

@@ -1,8 +1,8 @@
 #include "io/device_users.h"
 
 #include <sys/stat.h>
-#include <sys/sysmacros.h>
 
+#include "io/block_device.h"
 #include "io/files.h"
 #include "io/mount.h"
 
@@ -11,8 +11,6 @@ namespace dvol::io {
 namespace {
 
 namespace fs = std::filesystem;
-
-std::string major_minor(dev_t dev) { return std::to_string(major(dev)) + ":" + std::to_string(minor(dev)); }
 
 bool is_pid(const std::string& name) {
   return !name.empty() && name.find_first_not_of("0123456789") == std::string::npos;

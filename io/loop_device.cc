@@ -12,6 +12,7 @@
 #include <cstring>
 #include <string>
 
+#include "io/block_device.h"
 #include "io/crash_point.h"
 #include "io/error.h"
 #include "io/files.h"
@@ -98,7 +99,7 @@ AttachedLoop AttachedLoop::attach(const fs::path& file, Setup setup) {
 }
 
 std::string AttachedLoop::major_minor() const {
-  return std::to_string(major(rdev_)) + ":" + std::to_string(minor(rdev_));
+  return io::major_minor(rdev_);
 }
 
 void AttachedLoop::refresh_capacity() {

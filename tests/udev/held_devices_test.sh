@@ -20,7 +20,6 @@ healthy() {  # fsck: the volume is ok and nothing needed repair
   local out; out=$(dvol fsck v 2>&1)
   matches "$out" '^v: ok ' && [[ $out != *repaired* ]]
 }
-wait_for_udev() { udevadm settle --timeout=60; }
 
 section "commit, then checkout -b while udev holds the devices"
 dvol init v --size 256M >/dev/null
@@ -40,7 +39,7 @@ check "udev held devices open meanwhile" test "$(holds)" -gt 3
 check "fsck finds nothing to repair" healthy
 
 section "a device held open for longer than dvol waits"
-wait_for_udev
+udevadm settle --timeout=60  # the holds of the section above are over
 dev=$(mountpoint -d "$mnt")
 node=/dev/$(basename "$(readlink -f "/sys/dev/block/$dev")")  # /dev/dm-N, the kernel's own node
 sleep 60 <"$node" &
