@@ -31,6 +31,10 @@ void register_doctor(CLI::App& command, Context& context);
 void register_fsck(CLI::App& command, Context& context);
 void register_du(CLI::App& command, Context& context);
 void register_activate(CLI::App& command, Context& context);
+void register_remote(CLI::App& command, Context& context);
+void register_push(CLI::App& command, Context& context);
+void register_pull(CLI::App& command, Context& context);
+void register_clone(CLI::App& command, Context& context);
 
 void register_plugin(CLI::App& command, Context& context);
 

@@ -11,7 +11,8 @@ fs::path current_volume_file(const fs::path& root) { return root / "current"; }
 fs::path root_lock_file(const fs::path& root) { return root / "lock"; }
 
 VolumePaths paths_in(const fs::path& dir) {
-  return {dir, dir / "dvol.db", dir / "data.img", dir / "meta.img", dir / "lock", dir / "mnt", dir / "fs"};
+  return {dir, dir / "dvol.db", dir / "data.img", dir / "meta.img", dir / "lock", dir / "mnt", dir / "fs",
+          dir / "remotes.db"};
 }
 
 VolumePaths volume_paths(const fs::path& root, const std::string& volume) {

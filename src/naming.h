@@ -33,6 +33,8 @@ struct VolumePaths {
   // Where a branch's whole filesystem is mounted for an instant, to mount its data directory
   // at `mount` (see io::mount_filesystem_dir).
   std::filesystem::path staging;
+  // The volume's remotes and what dvol knows each holds (src/remote/remote_state.h).
+  std::filesystem::path remotes;
 };
 
 std::filesystem::path volumes_dir(const std::filesystem::path& root);

@@ -21,6 +21,7 @@ struct InitRequest {
   uint64_t size_bytes = 10ull << 30;
   std::string fs = "ext4";
   bool make_current = true;  // the plugin creates volumes without changing the user's current one
+  std::string branch = "master";  // the first branch (a clone names the remote's)
 };
 // Creates the volume (pool, master branch, empty filesystem, mounted) and makes it current.
 void init_volume(Host& host, const InitRequest& request);

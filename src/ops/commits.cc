@@ -3,6 +3,7 @@
 
 #include "io/error.h"
 #include "src/author.h"
+#include "src/branch_move.h"
 #include "src/commit_date.h"
 #include "src/commit_id.h"
 #include "src/history.h"
@@ -77,28 +78,13 @@ ResetResult reset_locked(Host& host, const std::string& name, const std::string&
   // Commits after the target leave this branch's history; free those no other branch has.
   auto elsewhere = commits_reachable_from_other_branches(store, branch.name);
   std::vector<std::string> dropped;
-  std::vector<uint32_t> doomed{branch.thin_id};
   for (const auto& h : history) {
     if (h == id) break;
-    if (elsewhere.count(h)) continue;
-    dropped.push_back(h);
-    doomed.push_back(store.commit(h)->thin_id);
+    if (!elsewhere.count(h)) dropped.push_back(h);
   }
   volume.activate();
   containers.stop_users(host.containers, volume.name(), policy, "resetting");
-
-  PoolTransaction tx(volume, "reset", 1, doomed);
-  tx.begin();
-  uint32_t fresh = tx.created()[0];
-  // The target is a commit: never live, so it needs no suspend to be snapshotted.
-  volume.pool().send(dm::CreateSnap{dm::ThinId(fresh), dm::ThinId(target.thin_id)});
-  volume.unmount_branch(branch.thin_id);  // busy: throws, and the rollback remounts it
-  volume.mount_branch(fresh);
-  tx.commit([&](MetadataStore& s) {
-    s.set_branch_thin(branch.name, fresh);
-    s.set_branch_head(branch.name, target.id);
-    for (const auto& d : dropped) s.remove_commit(d);
-  });
+  move_branch(volume, branch, target, "reset", dropped);
   ResetResult result;
   result.volume = volume.name();
   result.commit = target;

@@ -103,6 +103,7 @@ void switch_volume(Host& host, const std::string& volume) {
 
 void init_volume(Host& host, const InitRequest& request) {
   validate_volume_name(request.volume);
+  validate_branch_name(request.branch);
   auto fs_type = io::parse_fs(request.fs);
   if (!fs_type)
     throw Error(Code::InvalidArgument, "'" + request.fs + "' is not a supported filesystem").with_hint("use ext4 or xfs");
@@ -143,7 +144,7 @@ void init_volume(Host& host, const InitRequest& request) {
   record.block_sectors = kBlockSectors;
   record.data_bytes = pool_data_bytes_for(request.size_bytes);
   record.meta_bytes = pool_meta_bytes_for(request.size_bytes);
-  record.checked_out = "master";
+  record.checked_out = request.branch;
   record.data_dir = kDataDir;
   record.created = static_cast<int64_t>(::time(nullptr));
   io::create_sparse_file(paths.data, record.data_bytes);
@@ -162,7 +163,7 @@ void init_volume(Host& host, const InitRequest& request) {
     volume.pool().send(dm::CreateThin{dm::ThinId(id)});
     host.mounts.make_filesystem(*fs_type, volume.activate_thin(id), kDataDir);
     volume.deactivate_thin(id);
-    tx.commit([&](MetadataStore& s) { s.add_branch(BranchRecord{"master", id, std::nullopt}); });
+    tx.commit([&](MetadataStore& s) { s.add_branch(BranchRecord{request.branch, id, std::nullopt}); });
   }
   fs::rename(dir, final_paths.dir);
   cleanup.armed = false;
