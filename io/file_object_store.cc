@@ -125,7 +125,11 @@ std::optional<StoredObject> FileObjectStore::get(const std::string& key) {
 
 std::string FileObjectStore::get_range(const std::string& key, uint64_t offset, uint64_t length) {
   auto path = path_of(key);
-  Fd fd = open_file(path, O_RDONLY);
+  int raw = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+  if (raw < 0 && (errno == ENOENT || errno == ENOTDIR))
+    throw Error(Code::Corruption, "object " + key + " is missing from " + location());
+  if (raw < 0) throw sys_error("open", path.string(), errno);
+  Fd fd(raw);
   std::string out(length, '\0');
   uint64_t done = 0;
   while (done < length) {

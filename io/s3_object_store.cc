@@ -260,18 +260,26 @@ void S3ObjectStore::put(const std::string& key, const std::string& data) {
 }
 
 bool S3ObjectStore::put_if(const std::string& key, const std::string& data, const std::optional<std::string>& expected) {
-  Request q;
-  q.method = "PUT";
-  q.key = key;
-  q.body = &data;
-  q.headers.push_back(expected ? "If-Match: " + *expected : "If-None-Match: *");
-  // Not retried: had a lost answer's write landed, a second try would report a lost race. The
-  // caller reads the object back after a failed condition to tell.
-  q.retry = false;
-  auto r = send(q);
-  if (r.status == 412 || r.status == 409) return false;
-  if (r.status != 200) unexpected(location(), "write", key, r);
-  return true;
+  for (int attempt = 1;; ++attempt) {
+    Request q;
+    q.method = "PUT";
+    q.key = key;
+    q.body = &data;
+    q.headers.push_back(expected ? "If-Match: " + *expected : "If-None-Match: *");
+    // Not resent blindly: had a lost answer's write landed, a second try would see a lost race.
+    q.retry = false;
+    auto r = send(q);
+    if (r.status == 412 || r.status == 409) return false;
+    if (r.status == 200) return true;
+    if (!transient(r.status) || attempt == kAttempts) unexpected(location(), "write", key, r);
+    // A server error (RGW answers 500 to one of two racing conditional writes): look at what is
+    // stored now. Ours: it landed. Still the version we expected: try again. Else: lost.
+    auto now = get(key);
+    if (now && now->data == data) return true;
+    bool unchanged = expected ? (now && now->etag == *expected) : !now.has_value();
+    if (!unchanged) return false;
+    std::this_thread::sleep_for(std::chrono::milliseconds(200 << (attempt - 1)));
+  }
 }
 
 std::vector<ListedObject> S3ObjectStore::list(const std::string& prefix) {

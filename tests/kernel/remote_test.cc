@@ -1,6 +1,10 @@
-// Remotes in a directory (file:///DIR) inside the test kernel: push, clone, pull, the refusals,
-// two pushers racing, a push killed and resumed, a damaged object. The real dvol binary on real
-// thin pools; the directory is what a shared or removable disk would be.
+// Remotes inside the test kernel, the real dvol binary on real thin pools: push, clone, pull, the
+// refusals, two pushers racing, a push killed and resumed, a damaged object.
+//
+// Each test runs against a remote in a directory (file:///DIR, what a shared or removable disk
+// would be); those marked "both" also against a real S3 server: Ceph's RADOS Gateway, reached
+// through a tap device in a network namespace of the test's own (tests/remote/s3_kernel_test.sh
+// starts it and passes DVOL_TEST_S3_ENDPOINT, _KEY and _SECRET; kernel.remote_s3 runs those).
 #include <fcntl.h>
 #include <poll.h>
 #include <sys/stat.h>
@@ -19,14 +23,25 @@ namespace {
 namespace fs = std::filesystem;
 using nlohmann::json;
 
-class RemoteFile : public CliTest {
+class RemoteTest : public CliTest, public ::testing::WithParamInterface<std::string> {
  protected:
   void SetUp() override {
     CliTest::SetUp();
     hub_ = root() / "hub";
     fs::create_directories(hub_);
+    if (s3()) {
+      const char* endpoint = std::getenv("DVOL_TEST_S3_ENDPOINT");
+      ASSERT_TRUE(endpoint) << "S3 tests run through tests/remote/s3_kernel_test.sh (kernel.remote_s3)";
+      // What a user of the AWS CLI has set; dvol reads the same variables.
+      ::setenv("AWS_ENDPOINT_URL", endpoint, 1);
+      ::setenv("AWS_ACCESS_KEY_ID", std::getenv("DVOL_TEST_S3_KEY"), 1);
+      ::setenv("AWS_SECRET_ACCESS_KEY", std::getenv("DVOL_TEST_S3_SECRET"), 1);
+      static int n = 0;
+      s3_url_ = "s3://dvol-test/" + std::to_string(::getpid()) + "-" + std::to_string(n++);
+    }
   }
-  std::string url() const { return "file://" + hub_.string(); }
+  bool s3() const { return GetParam() == "s3"; }
+  std::string url() const { return s3() ? s3_url_ : "file://" + hub_.string(); }
   json log_of(const std::string& volume) { return json::parse(ok({"--json", "log", volume})); }
   json push_json(const std::vector<std::string>& args) {
     std::vector<std::string> a{"--json", "push"};
@@ -43,9 +58,15 @@ class RemoteFile : public CliTest {
     ok({"push", v});
   }
   fs::path hub_;
+  std::string s3_url_;
 };
 
-TEST_F(RemoteFile, ACloneHasTheSameCommitsAndFilesAndAnIncrementalPushSendsLittle) {
+// Tests that need the remote's files (a damaged object) or are about dvol, not the store.
+class FileRemote : public RemoteTest {};
+// What only an S3 remote can get wrong: keys, buckets, the server.
+class S3Remote : public RemoteTest {};
+
+TEST_P(RemoteTest, ACloneHasTheSameCommitsAndFilesAndAnIncrementalPushSendsLittle) {
   make_pushed_volume("a");
   // Change 1 MiB in place and commit: the next push sends about that, not the volume.
   {
@@ -79,7 +100,7 @@ TEST_F(RemoteFile, ACloneHasTheSameCommitsAndFilesAndAnIncrementalPushSendsLittl
   EXPECT_EQ(ok({"fsck", "b"}).find("problem"), std::string::npos);
 }
 
-TEST_F(RemoteFile, PullFastForwardsAndPushRefusesWhatIsNotAFastForward) {
+TEST_P(RemoteTest, PullFastForwardsAndPushRefusesWhatIsNotAFastForward) {
   make_pushed_volume("a");
   ok({"clone", url(), "b"});
   write_data(mount("a") / "later", 300000, 4);
@@ -117,7 +138,7 @@ TEST_F(RemoteFile, PullFastForwardsAndPushRefusesWhatIsNotAFastForward) {
   EXPECT_NE(dvol({"pull", "b"}).status, 0);  // b's head is not in a's history
 }
 
-TEST_F(RemoteFile, PullRefusesUncommittedChangesAndVolumesOfAnotherSize) {
+TEST_P(FileRemote, PullRefusesUncommittedChangesAndVolumesOfAnotherSize) {
   make_pushed_volume("a");
   ok({"clone", url(), "b"});
   write_data(mount("a") / "later", 1000, 4);
@@ -141,7 +162,7 @@ TEST_F(RemoteFile, PullRefusesUncommittedChangesAndVolumesOfAnotherSize) {
   EXPECT_NE(wrong.err.find("dvol never merges data"), std::string::npos) << wrong.err;
 }
 
-TEST_F(RemoteFile, TwoPushersRacingOnOneBranchOneWinsAndNothingIsLost) {
+TEST_P(RemoteTest, TwoPushersRacingOnOneBranchOneWinsAndNothingIsLost) {
   make_pushed_volume("a");
   ok({"clone", url(), "b"});
   write_data(mount("a") / "a-file", 2 << 20, 10);
@@ -162,7 +183,7 @@ TEST_F(RemoteFile, TwoPushersRacingOnOneBranchOneWinsAndNothingIsLost) {
   EXPECT_EQ(log_of(winner == "a" ? "b" : "a")[0]["id"], winner == "a" ? cb : ca);
 }
 
-TEST_F(RemoteFile, AKilledPushResumesWithoutSendingAgainWhatArrived) {
+TEST_P(FileRemote, AKilledPushResumesWithoutSendingAgainWhatArrived) {
   init("a");
   write_data(mount("a") / "big", 48 << 20, 12);  // random: two packs of 32 MiB
   commit("big", "a");
@@ -202,7 +223,7 @@ TEST_F(RemoteFile, AKilledPushResumesWithoutSendingAgainWhatArrived) {
   EXPECT_EQ(log_of("b"), log_of("a"));
 }
 
-TEST_F(RemoteFile, ADamagedObjectIsReportedAndThePullChangesNothing) {
+TEST_P(FileRemote, ADamagedObjectIsReportedAndThePullChangesNothing) {
   make_pushed_volume("a");
   ok({"clone", url(), "b"});
   write_data(mount("a") / "later", 3 << 20, 13);
@@ -229,7 +250,7 @@ TEST_F(RemoteFile, ADamagedObjectIsReportedAndThePullChangesNothing) {
   EXPECT_EQ(ok({"fsck", "b"}).find("problem"), std::string::npos);
 }
 
-TEST_F(RemoteFile, BadRemotesGiveClearErrorsAndChangeNothing) {
+TEST_P(FileRemote, BadRemotesGiveClearErrorsAndChangeNothing) {
   init("a");
   commit("empty", "a");
   auto bad_url = dvol({"remote", "add", "origin", "http://example.com/x", "a"});
@@ -248,6 +269,37 @@ TEST_F(RemoteFile, BadRemotesGiveClearErrorsAndChangeNothing) {
   EXPECT_EQ(no_repo.err_line(), "dvol: the remote " + url() + " holds no dvol repository");
   EXPECT_EQ(dvol({"status", "b"}).status == 0, false) << "a failed clone made no volume";
 }
+
+TEST_P(S3Remote, WrongKeysAMissingBucketOrNoServerAreClearErrorsAndChangeNothing) {
+  init("a");
+  write_data(mount("a") / "f", 100000, 1);
+  commit("first", "a");
+  ok({"remote", "add", "origin", url(), "a"});
+  auto before = view("a");
+  auto wrong = dvol({"push", "a"}, RunOptions::with_env("AWS_SECRET_ACCESS_KEY", "not-the-secret"));
+  EXPECT_EQ(wrong.err_line(), "dvol: access to the remote " + url() + " was denied (SignatureDoesNotMatch)");
+  EXPECT_EQ(wrong.err.find("not-the-secret"), std::string::npos);
+  RunOptions no_keys;
+  no_keys.env = {{"AWS_ACCESS_KEY_ID", ""}, {"AWS_SHARED_CREDENTIALS_FILE", "/nonexistent"}, {"AWS_CONFIG_FILE", "/nonexistent"}};
+  EXPECT_EQ(dvol({"push", "a"}, no_keys).err_line(), "dvol: no S3 credentials found");
+  auto down = dvol({"push", "a"}, RunOptions::with_env("AWS_ENDPOINT_URL", "http://127.0.0.1:1"));
+  EXPECT_EQ(down.err_line().rfind("dvol: cannot reach the remote " + url() + " at http://127.0.0.1:1", 0), 0u) << down.err;
+  ok({"remote", "add", "elsewhere", "s3://no-such-bucket/x", "a"});
+  auto no_bucket = dvol({"push", "elsewhere", "a"});
+  EXPECT_EQ(no_bucket.err_line(), "dvol: the bucket no-such-bucket of remote s3://no-such-bucket/x does not exist");
+  auto no_clone = dvol({"clone", "s3://no-such-bucket/x", "b"});
+  EXPECT_NE(no_clone.status, 0);
+  EXPECT_EQ(view("a"), before);
+  // And then it works.
+  ok({"push", "a"});
+  ok({"clone", url(), "b"});
+  EXPECT_EQ(log_of("b"), log_of("a"));
+}
+
+auto name_of = [](const ::testing::TestParamInfo<std::string>& i) { return i.param; };
+INSTANTIATE_TEST_SUITE_P(Both, RemoteTest, ::testing::Values("file", "s3"), name_of);
+INSTANTIATE_TEST_SUITE_P(File, FileRemote, ::testing::Values("file"), name_of);
+INSTANTIATE_TEST_SUITE_P(S3, S3Remote, ::testing::Values("s3"), name_of);
 
 }  // namespace
 }  // namespace dvol::test
