@@ -80,6 +80,50 @@ void register_remote(CLI::App& command, Context& context) {
     if (context.json) *context.out << render::dump_json({{"removed", *rm_name}});
   });
 
+  auto* verify = command.add_subcommand("verify", "Read every object the remote's branches reach and check its hash");
+  auto verify_args = std::make_shared<std::vector<std::string>>();
+  verify->add_option("ARGS", *verify_args, "[REMOTE] [VOLUME] (default: origin)")->expected(0, 2);
+  verify->callback([&context, verify_args] {
+    auto& host = context.host();
+    auto where = resolve_remote_arguments(host, *verify_args);
+    if (!where.branch.empty()) throw Error(Code::InvalidArgument, "dvol remote verify takes no branch").with_hint("dvol remote verify [REMOTE] [VOLUME]");
+    auto r = verify_remote(host, where.volume, where.remote);
+    if (context.json) {
+      *context.out << render::dump_json({{"remote", r.remote}, {"branches", r.branches}, {"commits", r.commits},
+                                         {"segments", r.segments}, {"packs", r.packs}, {"chunks", r.chunks},
+                                         {"bytes", r.bytes}, {"seconds", r.seconds}});
+      return;
+    }
+    *context.out << "Verified " << r.remote << ": " << r.branches << " branch" << (r.branches == 1 ? "" : "es") << ", "
+                 << r.commits << " commit" << (r.commits == 1 ? "" : "s") << ", " << r.chunks << " chunks in "
+                 << r.packs << " pack" << (r.packs == 1 ? "" : "s") << " (" << format_size(r.bytes) << "): all intact.\n";
+  });
+
+  auto* gc = command.add_subcommand("gc", "Remove objects no branch of the remote reaches (older than the grace period)");
+  auto gc_args = std::make_shared<std::vector<std::string>>();
+  auto grace_hours = std::make_shared<double>(24);
+  auto gc_dry_run = std::make_shared<bool>(false);
+  gc->add_option("ARGS", *gc_args, "[REMOTE] [VOLUME] (default: origin)")->expected(0, 2);
+  gc->add_option("--grace-hours", *grace_hours, "Keep unreachable objects younger than this (default 24): a push in progress")
+      ->check(CLI::NonNegativeNumber);
+  gc->add_flag("--dry-run", *gc_dry_run, "Only say what would be removed");
+  gc->callback([&context, gc_args, grace_hours, gc_dry_run] {
+    auto& host = context.host();
+    auto where = resolve_remote_arguments(host, *gc_args);
+    if (!where.branch.empty()) throw Error(Code::InvalidArgument, "dvol remote gc takes no branch").with_hint("dvol remote gc [REMOTE] [VOLUME]");
+    auto r = gc_remote(host, where.volume, where.remote, static_cast<int64_t>(*grace_hours * 3600), *gc_dry_run);
+    if (context.json) {
+      *context.out << render::dump_json({{"remote", r.remote}, {"kept", r.kept}, {"removed", r.removed},
+                                         {"removed_bytes", r.removed_bytes}, {"too_young", r.too_young},
+                                         {"dry_run", *gc_dry_run}});
+      return;
+    }
+    *context.out << (*gc_dry_run ? "Would remove " : "Removed ") << r.removed << " object" << (r.removed == 1 ? "" : "s")
+                 << " (" << format_size(r.removed_bytes) << ") from " << r.remote << "; kept " << r.kept
+                 << (r.too_young ? ", and " + std::to_string(r.too_young) + " unreachable but younger than the grace period" : "")
+                 << ".\n";
+  });
+
   command.callback([&command, &context, verbose, volume] {
     if (!command.get_subcommands().empty()) return;
     auto& host = context.host();

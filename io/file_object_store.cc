@@ -151,6 +151,16 @@ bool FileObjectStore::exists(const std::string& key) {
   return there;
 }
 
+std::optional<ListedObject> FileObjectStore::stat(const std::string& key) {
+  struct stat st{};
+  auto path = path_of(key);
+  if (::stat(path.c_str(), &st) != 0) {
+    if (errno == ENOENT || errno == ENOTDIR) return std::nullopt;
+    throw sys_error("stat", path.string(), errno);
+  }
+  return ListedObject{key, static_cast<uint64_t>(st.st_size), static_cast<int64_t>(st.st_mtime)};
+}
+
 void FileObjectStore::put(const std::string& key, const std::string& data) { write_in_place(path_of(key), data); }
 
 bool FileObjectStore::put_if(const std::string& key, const std::string& data,

@@ -18,6 +18,7 @@ class FileObjectStore final : public ObjectStore {
   std::optional<StoredObject> get(const std::string& key) override;
   std::string get_range(const std::string& key, uint64_t offset, uint64_t length) override;
   bool exists(const std::string& key) override;
+  std::optional<ListedObject> stat(const std::string& key) override;
   void put(const std::string& key, const std::string& data) override;
   bool put_if(const std::string& key, const std::string& data, const std::optional<std::string>& expected) override;
   std::vector<ListedObject> list(const std::string& prefix) override;

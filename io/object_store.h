@@ -39,6 +39,8 @@ class ObjectStore {
   [[nodiscard]] virtual std::string get_range(const std::string& key, uint64_t offset, uint64_t length) = 0;
   // True if an object is stored under `key`.
   [[nodiscard]] virtual bool exists(const std::string& key) = 0;
+  // The object's size and age; nullopt if there is none.
+  [[nodiscard]] virtual std::optional<ListedObject> stat(const std::string& key) = 0;
 
   // Stores `data` under `key`, complete or not at all (a reader never sees half of it).
   virtual void put(const std::string& key, const std::string& data) = 0;

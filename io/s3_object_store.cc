@@ -27,6 +27,8 @@ struct S3ObjectStore::Response {
   long status = 0;
   std::string body;
   std::string etag;
+  std::string last_modified;   // "Mon, 07 Dec 2026 13:09:02 GMT"
+  std::string content_length;
   std::string error_code;  // S3's <Code>, if the body had one
 };
 
@@ -58,17 +60,24 @@ size_t collect_body(char* data, size_t size, size_t count, void* user) {
 }
 
 size_t collect_header(char* data, size_t size, size_t count, void* user) {
+  auto* r = static_cast<S3ObjectStore::Response*>(user);
   std::string line(data, size * count);
   auto colon = line.find(':');
   if (colon != std::string::npos) {
     std::string name = line.substr(0, colon);
     std::transform(name.begin(), name.end(), name.begin(), [](unsigned char c) { return std::tolower(c); });
+    std::string value = line.substr(colon + 1);
+    auto b = value.find_first_not_of(" \t");
+    auto e = value.find_last_not_of(" \t\r\n");
+    value = b == std::string::npos ? "" : value.substr(b, e - b + 1);
     if (name == "etag") {
-      std::string value = line.substr(colon + 1);
-      std::string bare;
-      for (char c : value)
-        if (c != '"' && c != ' ' && c != '\r' && c != '\n' && c != '\t') bare += c;
-      *static_cast<std::string*>(user) = bare;
+      // Bare, as RGW compares it in If-Match.
+      value.erase(std::remove(value.begin(), value.end(), '"'), value.end());
+      r->etag = value;
+    } else if (name == "last-modified") {
+      r->last_modified = value;
+    } else if (name == "content-length") {
+      r->content_length = value;
     }
   }
   return size * count;
@@ -162,7 +171,7 @@ S3ObjectStore::Response S3ObjectStore::send_once(const Request& request) {
   curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, collect_body);
   curl_easy_setopt(c, CURLOPT_WRITEDATA, &r.body);
   curl_easy_setopt(c, CURLOPT_HEADERFUNCTION, collect_header);
-  curl_easy_setopt(c, CURLOPT_HEADERDATA, &r.etag);
+  curl_easy_setopt(c, CURLOPT_HEADERDATA, &r);
 
   // SigV4 needs the payload's hash as a header (without it, servers answer SignatureDoesNotMatch).
   std::vector<std::string> headers = request.headers;
@@ -248,6 +257,19 @@ bool S3ObjectStore::exists(const std::string& key) {
   if (r.status == 404) return false;
   if (r.status != 200) unexpected(location(), "look up", key, r);
   return true;
+}
+
+std::optional<ListedObject> S3ObjectStore::stat(const std::string& key) {
+  Request q;
+  q.method = "HEAD";
+  q.key = key;
+  auto r = send(q);
+  if (r.status == 404) return std::nullopt;
+  if (r.status != 200) unexpected(location(), "look up", key, r);
+  ListedObject o{key, std::strtoull(r.content_length.c_str(), nullptr, 10), 0};
+  struct tm tm{};
+  if (strptime(r.last_modified.c_str(), "%a, %d %b %Y %H:%M:%S", &tm)) o.modified = timegm(&tm);
+  return o;
 }
 
 void S3ObjectStore::put(const std::string& key, const std::string& data) {

@@ -86,4 +86,26 @@ struct CloneRequest {
 // branch checked out. Interrupted, running it again resumes.
 TransferReport clone(Host& host, const CloneRequest& request);
 
+// dvol remote verify: reads every object the remote's branches reach and checks each against
+// its hash (packs whole, every chunk decompressed). Corruption, naming the first damaged or
+// missing object, if one is.
+struct VerifyReport {
+  std::string remote;
+  size_t branches = 0, commits = 0, segments = 0, packs = 0, chunks = 0;
+  uint64_t bytes = 0;
+  double seconds = 0;
+};
+VerifyReport verify_remote(Host& host, const std::string& volume, const std::string& remote);
+
+// dvol remote gc: removes the objects no branch of the remote reaches that are older than
+// `grace_seconds` (so that a push in progress, whose objects no ref reaches yet, loses
+// nothing). With dry_run, only counts.
+struct GcReport {
+  std::string remote;
+  size_t kept = 0, removed = 0, too_young = 0;
+  uint64_t removed_bytes = 0;
+};
+GcReport gc_remote(Host& host, const std::string& volume, const std::string& remote, int64_t grace_seconds,
+                   bool dry_run);
+
 }  // namespace dvol

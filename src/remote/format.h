@@ -35,6 +35,11 @@ inline constexpr uint64_t kChunkBytes = 256 << 10;
 // Chunks per manifest segment: 256 MiB of volume; a commit that changes a few blocks rewrites
 // one segment of at most 1024 entries.
 inline constexpr uint32_t kSegmentChunks = 1024;
+// dvol remote gc removes unreachable objects only when older than this (by default)...
+inline constexpr int64_t kGcGraceSeconds = 24 * 3600;
+// ...and a push reuses a chunk in a pack that no ref reaches only if the pack is younger than
+// this: so a push (or a resumed one) that finishes within it never names a pack gc removes.
+inline constexpr int64_t kReuseSeconds = kGcGraceSeconds / 2;
 // Packs are sent once they reach this size (compressed): a lost connection loses at most one.
 inline constexpr uint64_t kPackBytes = 32 << 20;
 

@@ -10,6 +10,7 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <ctime>
 #include <chrono>
 #include <map>
 #include <set>
@@ -106,7 +107,6 @@ class Pusher {
         sent.segments[segment] = std::nullopt;
         continue;
       }
-      check_packs_exist(updated);
       auto hash = repo_.write_segment(updated);
       segments_[hash] = std::move(updated);
       sent.segments[segment] = hash;
@@ -124,16 +124,34 @@ class Pusher {
   // Hashes a chunk; queues it for the pack unless the remote has it. Returns its hash.
   Digest store_chunk(const std::string& bytes) {
     auto hash = io::sha256(bytes);
-    if (located_.count(hash) || state_.chunk(repository_, hash)) {
+    if (located_.count(hash) || reused_.count(hash)) {
       already_there_ += bytes.size();
       return hash;
     }
     if (queued_.count(hash)) return hash;
+    if (auto known = state_.chunk(repository_, hash); known && reusable(known->pack)) {
+      reused_[hash] = *known;
+      already_there_ += bytes.size();
+      return hash;
+    }
     auto frame = io::compress(bytes);
     uint64_t offset = pack_.add(hash, frame, static_cast<uint32_t>(bytes.size()));
     queued_[hash] = {offset, static_cast<uint32_t>(frame.size())};
     if (pack_.size() >= kPackBytes) flush_pack();
     return hash;
+  }
+
+  // A pack the tracking state names may be one no ref reaches (an interrupted push's), which
+  // `dvol remote gc` removes once older than kGcGraceSeconds: reuse it only if the commit this
+  // push builds on names it, or it is younger than kReuseSeconds; else send the chunk again.
+  bool reusable(const Digest& pack) {
+    if (sent_packs_.count(pack) || base_packs_.count(pack)) return true;
+    if (auto it = verdicts_.find(pack); it != verdicts_.end()) return it->second;
+    auto info = repo_.pack_info(pack);
+    bool ok = info && static_cast<int64_t>(::time(nullptr)) - info->modified < kReuseSeconds;
+    if (!info) state_.forget_pack(repository_, pack);
+    verdicts_[pack] = ok;
+    return ok;
   }
 
   // Sends the pack being built, then records its chunks (the order resuming relies on).
@@ -155,31 +173,17 @@ class Pusher {
 
   ChunkLocation location_of(const Digest& chunk) {
     if (auto it = located_.find(chunk); it != located_.end()) return it->second;
-    auto known = state_.chunk(repository_, chunk);
-    if (!known) throw Error(Code::Internal, "a chunk was neither sent nor known to be on the remote");
-    return *known;
+    if (auto it = reused_.find(chunk); it != reused_.end()) return it->second;
+    throw Error(Code::Internal, "a chunk was neither sent nor found on the remote");
   }
 
+  // A segment of the commit this push builds on: the packs it names are reachable.
   Segment segment_of(const Digest& hash) {
     if (auto it = segments_.find(hash); it != segments_.end()) return it->second;
     auto s = repo_.read_segment(hash);
+    for (const auto& e : s.entries) base_packs_.insert(e.where.pack);
     segments_[hash] = s;
     return s;
-  }
-
-  // A chunk recorded by an earlier push lives in a pack that `dvol remote gc` may have removed
-  // since, had that push never moved a ref: check once per pack before a segment names it.
-  void check_packs_exist(const Segment& s) {
-    for (const auto& e : s.entries) {
-      const auto& pack = e.where.pack;
-      if (sent_packs_.count(pack) || checked_packs_.count(pack)) continue;
-      if (!repo_.has_pack(pack)) {
-        state_.forget(repository_);
-        throw Error(Code::Unavailable, "the remote " + repo_.location() + " no longer has data an earlier push sent")
-            .with_hint("run the push again: it sends everything the remote lacks");
-      }
-      checked_packs_.insert(pack);
-    }
   }
 
   Volume& volume_;
@@ -190,7 +194,9 @@ class Pusher {
   PackBuilder pack_;
   std::map<Digest, std::pair<uint64_t, uint32_t>> queued_;  // in pack_: offset, stored size
   std::map<Digest, ChunkLocation> located_;                  // sent by this push
-  std::set<Digest> sent_packs_, checked_packs_;
+  std::map<Digest, ChunkLocation> reused_;                   // found on the remote
+  std::set<Digest> sent_packs_, base_packs_;
+  std::map<Digest, bool> verdicts_;                          // reusable()
   std::map<Digest, Segment> segments_;
   uint64_t done_bytes_ = 0, total_bytes_ = 0, already_there_ = 0;
 };
@@ -244,7 +250,9 @@ TransferReport push(Host& host, const PushRequest& request) {
   // With --force, the newest of our commits the remote holds anyway is where sending starts.
   if (!base) {
     for (size_t i = history.size(); i-- > 0;) {
-      if (auto object = access.state.commit_object(access.repository_id, history[i].id)) {
+      auto object = access.state.commit_object(access.repository_id, history[i].id);
+      // Recorded, and still there (a forced push elsewhere and gc may have removed it since).
+      if (object && repo.store().exists(commit_key(history[i].id))) {
         base = std::pair{history[i].id, *object};
         next = i + 1;
         break;

@@ -130,19 +130,8 @@ void RemoteState::add_chunks(const std::string& repository, const std::vector<st
   tx.commit();
 }
 
-std::vector<Digest> RemoteState::packs(const std::string& repository) {
-  std::vector<Digest> out;
-  auto q = db_.prepare("SELECT DISTINCT pack FROM remote_chunks WHERE repository = ?");
-  q.bind(1, repository);
-  while (q.step()) out.push_back(digest_of(q.text(0), db_.path()));
-  return out;
-}
-
-void RemoteState::forget(const std::string& repository) {
-  auto tx = sql::Transaction::begin(db_);
-  db_.prepare("DELETE FROM remote_commits WHERE repository = ?").bind(1, repository).run();
-  db_.prepare("DELETE FROM remote_chunks WHERE repository = ?").bind(1, repository).run();
-  tx.commit();
+void RemoteState::forget_pack(const std::string& repository, const Digest& pack) {
+  db_.prepare("DELETE FROM remote_chunks WHERE repository = ? AND pack = ?").bind(1, repository).bind_blob(2, bytes_of(pack)).run();
 }
 
 }  // namespace dvol::remote

@@ -41,10 +41,8 @@ class RemoteState {
   [[nodiscard]] std::optional<ChunkLocation> chunk(const std::string& repository, const Digest& hash);
   // One pack's chunks, in one transaction.
   void add_chunks(const std::string& repository, const std::vector<std::pair<Digest, ChunkLocation>>& chunks);
-  // Packs this state relies on, so a push can check they are still there.
-  [[nodiscard]] std::vector<Digest> packs(const std::string& repository);
-  // Forgets everything about a repository (after it turned out not to hold what was recorded).
-  void forget(const std::string& repository);
+  // Forgets the chunks of a pack the repository turned out not to have.
+  void forget_pack(const std::string& repository, const Digest& pack);
 
  private:
   explicit RemoteState(sql::Db db) : db_(std::move(db)) {}

@@ -130,7 +130,7 @@ void Repository::write_pack(const Digest& hash, const std::string& bytes) {
   ++counts_.objects_sent;
 }
 
-bool Repository::has_pack(const Digest& hash) { return store_->exists(pack_key(hash)); }
+std::optional<io::ListedObject> Repository::pack_info(const Digest& hash) { return store_->stat(pack_key(hash)); }
 
 void Repository::read_chunks(const std::vector<ChunkEntry>& entries,
                              const std::function<void(const ChunkEntry&, const std::string&)>& use) {

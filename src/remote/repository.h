@@ -50,7 +50,8 @@ class Repository {
   [[nodiscard]] Segment read_segment(const Digest& hash);
   [[nodiscard]] Digest write_segment(const Segment& segment);
   void write_pack(const Digest& hash, const std::string& bytes);
-  [[nodiscard]] bool has_pack(const Digest& hash);
+  // The pack's size and age, nullopt if the remote does not have it.
+  [[nodiscard]] std::optional<io::ListedObject> pack_info(const Digest& hash);
 
   // Reads and checks chunks, in few requests: chunks stored next to each other in one pack are
   // fetched together. `use` gets each entry (a reference into `entries`) with its

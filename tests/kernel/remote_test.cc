@@ -247,7 +247,43 @@ TEST_P(FileRemote, ADamagedObjectIsReportedAndThePullChangesNothing) {
   EXPECT_NE(r.status, 0);
   EXPECT_NE(r.err_line().find("on the remote " + url() + " is damaged"), std::string::npos) << r.err;
   EXPECT_EQ(view("b"), before);
+  auto verify = dvol({"remote", "verify", "a"});
+  EXPECT_NE(verify.status, 0);
+  EXPECT_NE(verify.err_line().find("on the remote " + url() + " is damaged"), std::string::npos) << verify.err;
   EXPECT_EQ(ok({"fsck", "b"}).find("problem"), std::string::npos);
+}
+
+TEST_P(FileRemote, GcRemovesOnlyWhatNoBranchReachesOnceOlderThanTheGrace) {
+  make_pushed_volume("a");
+  write_data(mount("a") / "later", 2 << 20, 14);
+  commit("later", "a");
+  ok({"push", "a"});
+  EXPECT_NE(ok({"remote", "verify", "a"}).find("all intact"), std::string::npos);
+  // Rewrite the remote's history: the two commits pushed so far become unreachable.
+  ok({"reset", "--hard", "HEAD^", "a"});
+  ok({"commit", "-d", "HEAD", "a"});
+  write_data(mount("a") / "other", 1 << 20, 15);
+  commit("other root", "a");
+  ok({"push", "--force", "a"});
+  auto young = json::parse(ok({"--json", "remote", "gc", "a"}));
+  EXPECT_EQ(young["removed"], 0);
+  EXPECT_GT(young["too_young"].get<int>(), 0);
+  auto objects = [&] {
+    size_t n = 0;
+    for (const auto& e : fs::recursive_directory_iterator(hub_)) n += e.is_regular_file();
+    return n;
+  };
+  const size_t before = objects();
+  auto dry = json::parse(ok({"--json", "remote", "gc", "--grace-hours", "0", "--dry-run", "a"}));
+  EXPECT_GT(dry["removed"].get<int>(), 0);
+  EXPECT_EQ(objects(), before);
+  auto gc = json::parse(ok({"--json", "remote", "gc", "--grace-hours", "0", "a"}));
+  EXPECT_EQ(gc["removed"], dry["removed"]);
+  EXPECT_EQ(objects(), before - gc["removed"].get<size_t>());
+  EXPECT_NE(ok({"remote", "verify", "a"}).find("all intact"), std::string::npos);
+  ok({"clone", url(), "b"});
+  EXPECT_EQ(log_of("b"), log_of("a"));
+  EXPECT_EQ(files_in(mount("b")), files_in(mount("a")));
 }
 
 TEST_P(FileRemote, BadRemotesGiveClearErrorsAndChangeNothing) {

@@ -5,6 +5,7 @@
 
 #include <atomic>
 #include <cstdlib>
+#include <ctime>
 #include <thread>
 
 #include "io/file_object_store.h"
@@ -61,6 +62,11 @@ TEST_P(ObjectStoreContract, WhatIsPutIsReadBackWholeOrByRange) {
   EXPECT_EQ(got->data, big);
   EXPECT_FALSE(got->etag.empty());
   EXPECT_TRUE(s.exists("packs/x"));
+  auto info = s.stat("packs/x");
+  ASSERT_TRUE(info.has_value());
+  EXPECT_EQ(info->size, big.size());
+  EXPECT_LE(std::abs(info->modified - static_cast<int64_t>(::time(nullptr))), 120);
+  EXPECT_FALSE(s.stat("packs/missing").has_value());
   EXPECT_EQ(s.get_range("packs/x", 1000000, 5000), big.substr(1000000, 5000));
   EXPECT_EQ(thrown_error([&] { (void)s.get_range("packs/x", big.size() - 10, 20); }).code(), Code::Corruption);
   EXPECT_EQ(thrown_error([&] { (void)s.get_range("packs/missing", 0, 20); }).code(), Code::Corruption);

@@ -41,7 +41,11 @@ TEST(RemoteState, TrackingIsKeptPerRepositoryAndGoesWithItsLastRemote) {
   s.add_commit(id, std::string(40, 'a'), io::sha256("commit"));
   EXPECT_EQ(s.chunk(id, chunk), where);
   EXPECT_FALSE(s.chunk("another", chunk).has_value());
-  EXPECT_EQ(s.packs(id), std::vector<Digest>{where.pack});
+  s.forget_pack(id, io::sha256("another pack"));
+  EXPECT_EQ(s.chunk(id, chunk), where);
+  s.forget_pack(id, where.pack);
+  EXPECT_FALSE(s.chunk(id, chunk).has_value());
+  s.add_chunks(id, {{chunk, where}});
   s.remove_remote("origin");  // the mirror still names the repository
   EXPECT_EQ(s.commit_object(id, std::string(40, 'a')), io::sha256("commit"));
   s.remove_remote("mirror");
