@@ -19,6 +19,16 @@ std::vector<std::string> history_ids(MetadataStore& store, const std::string& br
   return out;
 }
 
+std::set<std::string> ancestry(MetadataStore& store, const std::string& commit) {
+  std::set<std::string> out;
+  for (std::optional<std::string> at = commit; at;) {
+    if (!out.insert(*at).second)
+      throw Error(Code::Corruption, "the history of commit " + commit + " loops").with_hint("restore dvol.db from a backup");
+    at = store.existing_commit(*at).parent;
+  }
+  return out;
+}
+
 std::vector<std::string> all_commit_ids(MetadataStore& store) {
   std::vector<std::string> out;
   for (const auto& c : store.commits()) out.push_back(c.id);

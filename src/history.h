@@ -15,6 +15,9 @@ std::set<std::string> commits_reachable_from_other_branches(MetadataStore& store
 // Ids of a branch's history, newest first.
 std::vector<std::string> history_ids(MetadataStore& store, const std::string& branch);
 
+// `commit` and every commit before it (following parent links); Corruption if they loop.
+std::set<std::string> ancestry(MetadataStore& store, const std::string& commit);
+
 // Every commit id of the volume.
 std::vector<std::string> all_commit_ids(MetadataStore& store);
 

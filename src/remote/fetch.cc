@@ -18,6 +18,7 @@
 #include "io/files.h"
 #include "src/branch_move.h"
 #include "src/diff.h"
+#include "src/history.h"
 #include "src/names.h"
 #include "src/operations.h"
 #include "src/ops/around_containers.h"
@@ -90,6 +91,10 @@ CommitPlan plan_commit(SegmentCache& segments, const RemoteCommit& c, const std:
     for (const auto& e : segments.get(before).entries) old[e.index] = e.hash;
     const uint64_t base = s * kSegmentChunks * kChunkBytes;
     for (const auto& e : segments.get(c.segments[s]).entries) {
+      if (base + e.index * kChunkBytes >= c.size_bytes)
+        throw Error(Code::Corruption, "commit " + c.id.substr(0, 7) + " on the remote is damaged",
+                    "a chunk lies past the volume's end")
+            .with_hint("nothing was changed here; dvol remote verify checks every object of the remote");
       auto it = old.find(e.index);
       if (it == old.end() || it->second != e.hash) plan.writes.emplace_back(base + e.index * kChunkBytes, e);
       if (it != old.end()) old.erase(it);
@@ -183,12 +188,11 @@ TransferReport pull_locked(Host& host, const PullRequest& request, bool allow_un
   std::optional<std::string> joins;
   auto chain = walk_back(repo, store, *ref.ref, joins);
 
-  // Fast-forwards only: the local head must be where the remote's history joins ours.
-  if (local && local->head && joins != local->head) {
-    auto history = store.history(branch);
-    bool behind = chain.empty() && std::any_of(history.begin(), history.end(), [&](const auto& c) { return c.id == joins; });
-    if (behind) {
-      report.up_to_date = true;
+  // Fast-forwards only: the local head must be in the remote head's history, which is the
+  // fetched chain and, below it, local commits (those an interrupted pull fetched included).
+  if (local && local->head && !(joins && ancestry(store, *joins).count(*local->head))) {
+    if (chain.empty() && joins && ancestry(store, *local->head).count(*joins)) {
+      report.up_to_date = true;  // the remote is behind: nothing to pull
       return report;
     }
     throw Error(Code::FailedPrecondition, "branch " + branch + " has commits that " + request.remote + "/" + branch +
@@ -210,12 +214,15 @@ TransferReport pull_locked(Host& host, const PullRequest& request, bool allow_un
           .with_hint("clone it into a new volume instead: dvol clone " + access.record.url + " NAME");
 
   volume.activate();
-  if (local && local->head) {
-    require_free_space(volume, "pull");
-    if (has_uncommitted_changes(volume))
+  // Checked before the transfer and again once the containers are stopped, just before the
+  // branch moves: what they wrote meanwhile is not lost either.
+  auto refuse_uncommitted = [&] {
+    if (local && local->head && has_uncommitted_changes(volume))
       throw Error(Code::FailedPrecondition, "volume " + volume.name() + " has uncommitted changes, which pulling would discard")
           .with_hint("commit them (and push them after the pull is refused), or reset --hard HEAD to drop them");
-  }
+  };
+  if (local && local->head) require_free_space(volume, "pull");
+  refuse_uncommitted();
 
   // Plan every commit first (segments only), so the progress has a total.
   SegmentCache segments(repo);
@@ -244,8 +251,10 @@ TransferReport pull_locked(Host& host, const PullRequest& request, bool allow_un
 
   auto target = store.existing_commit(ref.ref->commit);
   if (local) {
-    if (local->name == record.checked_out)
+    if (local->name == record.checked_out) {
       containers.stop_users(host.containers, volume.name(), request.containers, "pulling");
+      refuse_uncommitted();
+    }
     move_branch(volume, *local, target, "pull", {});
   } else {
     PoolTransaction tx(volume, "pull-branch", 1, {});

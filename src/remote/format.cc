@@ -2,6 +2,8 @@
 
 #include <openssl/evp.h>
 
+#include <algorithm>
+
 #include <nlohmann/json.hpp>
 
 #include "io/compression.h"
@@ -68,6 +70,11 @@ class Reader {
 };
 
 std::string hex(const Digest& d) { return io::to_hex(d); }
+
+// A commit id as dvol makes them: 40 lowercase hex digits (it names objects and local rows).
+bool is_commit_id(const std::string& id) {
+  return id.size() == 40 && std::all_of(id.begin(), id.end(), [](char c) { return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f'); });
+}
 
 Digest digest_field(const json& j, const char* name, const std::string& what) {
   Digest d;
@@ -163,7 +170,7 @@ std::string encode_ref(const RemoteRef& ref) {
 RemoteRef decode_ref(std::string_view bytes, const std::string& what) {
   auto j = parse_object(bytes, what);
   RemoteRef r;
-  if (!j.contains("commit") || !j["commit"].is_string() || j["commit"].get<std::string>().size() != 40)
+  if (!j.contains("commit") || !j["commit"].is_string() || !is_commit_id(j["commit"].get<std::string>()))
     throw corrupt(what, "bad commit id");
   r.commit = j["commit"].get<std::string>();
   r.object = digest_field(j, "object", what);
@@ -273,6 +280,7 @@ RemoteCommit decode_commit(std::string_view bytes, const std::string& id) {
   c.message = get_bytes(j, "message", what);
   c.author = get_bytes(j, "author", what);
   if (c.id != id) throw corrupt(what, "it holds commit " + c.id);
+  if (!is_commit_id(c.id) || (c.parent && !is_commit_id(*c.parent))) throw corrupt(what, "bad commit id");
   if ((c.fs != "ext4" && c.fs != "xfs") || c.size_bytes == 0 || c.segments.size() != segment_count(c.size_bytes))
     throw corrupt(what, "bad volume description");
   return c;

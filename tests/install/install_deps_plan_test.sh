@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # scripts/install-deps on this host, in its planning mode (apt-get -s): every package list
-# (--demo, --test) resolves without removing anything, and planning touches no service (fake
+# (--demo, --test, --bench) resolves without removing anything, and planning touches no service (fake
 # systemctl, service, invoke-rc.d and deb-systemd-invoke record any call).
 set -uo pipefail
 top=$(cd "$(dirname "$0")/../.." && pwd)
@@ -11,7 +11,7 @@ for tool in systemctl service invoke-rc.d deb-systemd-invoke; do
   chmod +x "$fake/$tool"
 done
 bad=0
-for mode in "" --demo --test; do
+for mode in "" --demo --test --bench; do
   out=$(PATH=$fake:$PATH "$top/scripts/install-deps" $mode --plan 2>&1); rc=$?
   if ((rc != 0)); then echo "install-deps $mode --plan failed ($rc):"; echo "$out" | tail -20; bad=1; continue; fi
   if grep -E '^Remv |REMOVED' <<<"$out"; then echo "install-deps $mode would remove the above"; bad=1; fi

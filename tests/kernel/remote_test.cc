@@ -3,7 +3,7 @@
 //
 // Each test runs against a remote in a directory (file:///DIR, what a shared or removable disk
 // would be); those marked "both" also against a real S3 server: Ceph's RADOS Gateway, reached
-// through a tap device in a network namespace of the test's own (tests/remote/s3_kernel_test.sh
+// through a tap device in a network namespace of the test's own (scripts/with-s3
 // starts it and passes DVOL_TEST_S3_ENDPOINT, _KEY and _SECRET; kernel.remote_s3 runs those).
 #include <fcntl.h>
 #include <poll.h>
@@ -31,7 +31,7 @@ class RemoteTest : public CliTest, public ::testing::WithParamInterface<std::str
     fs::create_directories(hub_);
     if (s3()) {
       const char* endpoint = std::getenv("DVOL_TEST_S3_ENDPOINT");
-      ASSERT_TRUE(endpoint) << "S3 tests run through tests/remote/s3_kernel_test.sh (kernel.remote_s3)";
+      ASSERT_TRUE(endpoint) << "S3 tests run through scripts/with-s3 (kernel.remote_s3)";
       // What a user of the AWS CLI has set; dvol reads the same variables.
       ::setenv("AWS_ENDPOINT_URL", endpoint, 1);
       ::setenv("AWS_ACCESS_KEY_ID", std::getenv("DVOL_TEST_S3_KEY"), 1);

@@ -52,6 +52,8 @@ using nlohmann::json;
 const char* const kMain = "pc";      // the volume every branch and commit operation works on
 const char* const kSpare = "pc2";    // made by init, destroyed by rm
 const char* const kPlugged = "pc3";  // made by the plugin's Create, mounted by its Mount
+const char* const kPeer = "pc4";     // pushes commits to the remote that kPulled pulls
+const char* const kPulled = "pc5";   // a clone of the remote, pulled into
 constexpr size_t kFileBytes = 192 * 1024;
 
 fs::path state_dir() { return fs::path(std::getenv("DVOL_TEST_STATE")) / "pc"; }
@@ -170,6 +172,12 @@ struct VolumeFacts {
 };
 
 fs::path db_of(const std::string& volume) { return root_dir() / "volumes" / volume / "dvol.db"; }
+// The remote a volume pushes to: a directory beside the state root, kept across boots.
+fs::path hub_dir(const std::string& volume) {
+  auto dir = root_dir().parent_path() / ("hub-" + volume);
+  fs::create_directories(dir);
+  return dir;
+}
 
 std::vector<std::string> words(const std::string& text) {
   std::istringstream in(text);
@@ -385,6 +393,22 @@ std::string verify(json& journal) {
     check(thin_checksum(vol, c->thin_id) == sum.get<std::string>(), "commit " + key + " changed its bytes");
   }
   note("commits checked");
+  // A transfer cut anywhere leaves the remote whole, and running it again finishes it.
+  if (p["op"] == "push" || p["op"] == "pull") {
+    const std::string pusher = p["op"] == "push" ? kMain : kPeer;
+    // (A cut before the push wrote anything leaves a directory that holds no repository yet.)
+    if (fs::exists(hub_dir(pusher) / "dvol-repository")) {
+      auto checked = dvol({"remote", "verify", pusher});
+      check(checked.status == 0, "the remote does not verify after the cut: " + checked.err);
+    }
+    auto again = dvol(p["op"] == "push" ? std::vector<std::string>{"push", kMain} : std::vector<std::string>{"pull", kPulled});
+    check(again.status == 0, "running " + p["op"].get<std::string>() + " again failed: " + again.err);
+    auto checked = dvol({"remote", "verify", pusher});
+    check(checked.status == 0, "the remote does not verify after the second " + p["op"].get<std::string>() + ": " + checked.err);
+    if (p["op"] == "pull")
+      check(json::parse(ok({"--json", "status", kPulled}))["head"] == p["after"]["head"], "the second pull did not reach the peer's head");
+    note("transfer resumed");
+  }
   for (const auto& v : volumes()) verify_volume_pool(v);
   note("pools checked");
 
@@ -536,6 +560,30 @@ Prepared prepare(json& journal, const std::string& op, json& before) {
     p.volume = kPlugged;
     p.plugin_call = "VolumeDriver.Mount";
     p.plugin_body = std::string(R"({"Name":")") + kPlugged + R"(","ID":"pc"})";
+  } else if (op == "push") {
+    // The main volume's checked-out branch, with a new commit, to a remote in a directory.
+    if (lines_of(ok({"remote", kMain})).empty()) ok({"remote", "add", "origin", "file://" + hub_dir(kMain).string(), kMain});
+    make_commit(journal, "to push");
+    p.args = {"push", kMain};
+  } else if (op == "pull") {
+    // kPeer pushes a commit; kPulled, a clone of the same remote, pulls it.
+    auto peer_commit = [&] {
+      unsigned seed = next_seed(journal);
+      write_data(fs::path(lines_of(ok({"path", kPeer})).at(0)) / ("p" + std::to_string(seed % 3)), kFileBytes, seed);
+      ::sync();
+      ok({"commit", "-m", "from the peer", kPeer});
+      ok({"push", kPeer});
+    };
+    if (!has_volume(kPeer)) {
+      ok({"init", kPeer, "--size", "64M"});
+      ok({"remote", "add", "origin", "file://" + hub_dir(kPeer).string(), kPeer});
+      peer_commit();
+    }
+    if (!has_volume(kPulled)) ok({"clone", "file://" + hub_dir(kPeer).string(), kPulled});
+    peer_commit();
+    if (uncommitted(kPulled)) ok({"reset", "--hard", "HEAD", kPulled});
+    p.volume = kPulled;
+    p.args = {"pull", kPulled};
   } else {
     throw std::invalid_argument("unknown operation " + op);
   }
@@ -580,6 +628,10 @@ Prepared prepare(json& journal, const std::string& op, json& before) {
     auto store = MetadataStore::open(db_of(kMain));
     for (auto& c : store.commits())
       if (!live.count(c.id)) p.may_vanish.push_back(std::string(kMain) + ":" + c.id);
+  } else if (op == "pull") {
+    // The branch becomes the peer's head, with the peer's files.
+    p.after["head"] = json::parse(ok({"--json", "status", kPeer}))["head"];
+    p.after["files"] = manifest(kPeer);
   } else if (op == "commit-d") {
     // Nothing the user sees of the branch changes; only the commit goes.
     before["commits_present"] = p.may_vanish;
@@ -654,6 +706,7 @@ int run(const std::string& op, const std::string& step, const std::string& delay
   record_commits(journal, kMain);
   record_commits(journal, kSpare);
   record_commits(journal, kPlugged);
+  record_commits(journal, kPulled);
 
   json pending{{"op", op}, {"step", std::stoul(step)}, {"delay", std::stoul(delay)}, {"volume", p.volume},
                {"before", before}, {"after", p.after}, {"may_vanish", p.may_vanish}};

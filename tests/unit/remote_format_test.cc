@@ -45,6 +45,9 @@ TEST(RemoteFormat, ACommitStoredUnderAnotherIdOrDamagedIsRefused) {
   auto bytes = encode_commit(c);
   EXPECT_EQ(thrown_error([&] { (void)decode_commit(bytes, std::string(40, 'c')); }).code(), Code::Corruption);
   EXPECT_EQ(thrown_error([&] { (void)decode_commit(bytes.substr(0, bytes.size() / 2), c.id); }).code(), Code::Corruption);
+  auto bad_parent = sample_commit();
+  bad_parent.parent = std::string(39, 'a') + "/";
+  EXPECT_EQ(thrown_error([&] { (void)decode_commit(encode_commit(bad_parent), bad_parent.id); }).code(), Code::Corruption);
   c.segments.pop_back();  // fewer segments than the size needs
   EXPECT_EQ(thrown_error([&] { (void)decode_commit(encode_commit(c), c.id); }).code(), Code::Corruption);
 }
@@ -78,6 +81,10 @@ TEST(RemoteFormat, RefsRoundTripAndBadOnesAreRefused) {
   EXPECT_EQ(decode_ref(encode_ref(r), "ref"), r);
   EXPECT_EQ(thrown_error([] { (void)decode_ref("{\"commit\": \"abc\"}", "ref"); }).code(), Code::Corruption);
   EXPECT_EQ(thrown_error([] { (void)decode_ref("[]", "ref"); }).code(), Code::Corruption);
+  // A ref names objects and local rows by its commit id: only dvol's ids pass.
+  r.commit = "../../../../../../../../etc/passwd/xxxxx";
+  EXPECT_EQ(r.commit.size(), 40u);
+  EXPECT_EQ(thrown_error([&] { (void)decode_ref(encode_ref(r), "ref"); }).code(), Code::Corruption);
 }
 
 TEST(RemoteFormat, ARepositoryOfANewerFormatIsUnsupported) {
