@@ -223,8 +223,10 @@ TransferReport push(Host& host, const PushRequest& request) {
   report.remote = repo.location();
   report.branch = branch;
   report.new_commit = history.back().id;
-  repo.prepare_for_writing();
   auto remote_ref = repo.read_ref(branch);
+  // A repository holding this branch, that this volume pushed to or pulled from before, has its
+  // description: one request fewer for the common push.
+  if (!remote_ref.ref || !access.state.knows(access.repository_id)) repo.prepare_for_writing();
 
   // Where the remote stands: `base` is the newest commit of ours it has on this branch.
   size_t next = 0;

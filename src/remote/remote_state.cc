@@ -100,6 +100,12 @@ std::optional<Digest> RemoteState::commit_object(const std::string& repository, 
   return digest_of(q.text(0), db_.path());
 }
 
+bool RemoteState::knows(const std::string& repository) {
+  auto q = db_.prepare("SELECT 1 FROM remote_commits WHERE repository = ? LIMIT 1");
+  q.bind(1, repository);
+  return q.step();
+}
+
 void RemoteState::add_commit(const std::string& repository, const std::string& id, const Digest& object) {
   db_.prepare("INSERT OR REPLACE INTO remote_commits (repository, id, object) VALUES (?, ?, ?)")
       .bind(1, repository)

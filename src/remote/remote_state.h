@@ -37,6 +37,8 @@ class RemoteState {
   void remove_remote(const std::string& name);  // NotFound if missing
 
   [[nodiscard]] std::optional<Digest> commit_object(const std::string& repository, const std::string& id);
+  // True once any commit of the repository was recorded (a push or pull worked with it).
+  [[nodiscard]] bool knows(const std::string& repository);
   void add_commit(const std::string& repository, const std::string& id, const Digest& object);
   [[nodiscard]] std::optional<ChunkLocation> chunk(const std::string& repository, const Digest& hash);
   // One pack's chunks, in one transaction.

@@ -116,8 +116,8 @@ Segment Repository::read_segment(const Digest& hash) {
 Digest Repository::write_segment(const Segment& segment) {
   auto bytes = encode_segment(segment);
   auto hash = io::sha256(bytes);
-  if (!store_->exists(segment_key(hash))) {
-    store_->put(segment_key(hash), bytes);
+  // One request whether or not it is there already (and never a rewrite).
+  if (store_->put_if(segment_key(hash), bytes, std::nullopt)) {
     counts_.bytes_sent += bytes.size();
     ++counts_.objects_sent;
   }

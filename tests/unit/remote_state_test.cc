@@ -38,7 +38,9 @@ TEST(RemoteState, TrackingIsKeptPerRepositoryAndGoesWithItsLastRemote) {
   auto chunk = io::sha256("chunk");
   ChunkLocation where{io::sha256("pack"), 4096, 1234};
   s.add_chunks(id, {{chunk, where}});
+  EXPECT_FALSE(s.knows(id));
   s.add_commit(id, std::string(40, 'a'), io::sha256("commit"));
+  EXPECT_TRUE(s.knows(id));
   EXPECT_EQ(s.chunk(id, chunk), where);
   EXPECT_FALSE(s.chunk("another", chunk).has_value());
   s.forget_pack(id, io::sha256("another pack"));
