@@ -6,12 +6,15 @@
 // through a tap device in a network namespace of the test's own (scripts/with-s3
 // starts it and passes DVOL_TEST_S3_ENDPOINT, _KEY and _SECRET; kernel.remote_s3 runs those).
 #include <fcntl.h>
+#include <sys/wait.h>
 #include <poll.h>
 #include <sys/stat.h>
 #include <signal.h>
 #include <unistd.h>
 
+#include <chrono>
 #include <fstream>
+#include <thread>
 #include <nlohmann/json.hpp>
 
 #include "tests/kernel/cli_fixture.h"
@@ -193,19 +196,31 @@ TEST_P(FileRemote, AKilledPushResumesWithoutSendingAgainWhatArrived) {
   auto fifo = root() / "trace.fifo";
   ASSERT_EQ(::mkfifo(fifo.c_str(), 0600), 0);
   Background victim({dvol_binary(), "push", "a"}, dvol_env(root(), {{"DVOL_CRASH_TRACE", fifo.string()}}), root(), "victim");
-  // Read one line per open, as kernel.robustness does (non-blocking opens of the FIFO).
+  // Read one line per open, as kernel.robustness does (non-blocking opens of the FIFO): until
+  // the second pack's point, the push's end, or two minutes.
   int packs = 0;
-  for (int waited = 0; packs < 2 && waited < 3000;) {
+  bool exited = false;
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::minutes(2);
+  while (packs < 2 && !exited && std::chrono::steady_clock::now() < deadline) {
     int fd = ::open(fifo.c_str(), O_RDONLY | O_NONBLOCK | O_CLOEXEC);
     ASSERT_GE(fd, 0);
     std::string got;
-    while (got.find('\n') == std::string::npos && waited < 3000) {
+    while (got.find('\n') == std::string::npos && std::chrono::steady_clock::now() < deadline) {
       pollfd p{fd, POLLIN, 0};
       (void)::poll(&p, 1, 100);
       char buf[512];
       ssize_t n = ::read(fd, buf, sizeof buf);
-      if (n > 0) got.append(buf, static_cast<size_t>(n));
-      else ++waited;
+      if (n > 0) {
+        got.append(buf, static_cast<size_t>(n));
+        continue;
+      }
+      // No writer yet (a FIFO with none reads as end of file at once): wait, unless it is gone.
+      siginfo_t info{};
+      if (::waitid(P_PID, static_cast<id_t>(victim.pid()), &info, WEXITED | WNOHANG | WNOWAIT) == 0 && info.si_pid == victim.pid()) {
+        exited = true;
+        break;
+      }
+      std::this_thread::sleep_for(std::chrono::milliseconds(10));
     }
     ::close(fd);
     if (got.find("push: pack") != std::string::npos) ++packs;
