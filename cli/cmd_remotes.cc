@@ -40,6 +40,18 @@ std::string ref_line(const TransferReport& r) {
          short_or_none(r.new_commit) + "  " + r.branch + " -> " + r.branch + (r.forced ? " (forced update)" : "") + "\n";
 }
 
+// "3 objects", "1 object".
+std::string count_of(uint64_t n, const std::string& noun) { return std::to_string(n) + " " + noun + (n == 1 ? "" : "s"); }
+
+// The positionals [REMOTE [BRANCH]] [VOLUME] of push and pull, into their request.
+template <class Request>
+void take_positionals(Host& host, const std::vector<std::string>& args, Request& request) {
+  auto positional = resolve_remote_arguments(host, args);
+  request.volume = positional.volume;
+  request.remote = positional.remote;
+  request.branch = positional.branch;
+}
+
 void hook_up(Context& context, TransferHooks& hooks, TerminalProgress& bar) {
   hooks.progress = [&bar](uint64_t done, uint64_t total) { bar.update(done, total); };
   hooks.cancelled = [&context] { return context.interrupted(); };
@@ -94,9 +106,9 @@ void register_remote(CLI::App& command, Context& context) {
                                          {"bytes", r.bytes}, {"seconds", r.seconds}});
       return;
     }
-    *context.out << "Verified " << r.remote << ": " << r.branches << " branch" << (r.branches == 1 ? "" : "es") << ", "
-                 << r.commits << " commit" << (r.commits == 1 ? "" : "s") << ", " << r.chunks << " chunks in "
-                 << r.packs << " pack" << (r.packs == 1 ? "" : "s") << " (" << format_size(r.bytes) << "): all intact.\n";
+    *context.out << "Verified " << r.remote << ": " << (r.branches == 1 ? "1 branch" : std::to_string(r.branches) + " branches")
+                 << ", " << count_of(r.commits, "commit") << ", " << count_of(r.chunks, "chunk") << " in "
+                 << count_of(r.packs, "pack") << " (" << format_size(r.bytes) << "): all intact.\n";
   });
 
   auto* gc = command.add_subcommand("gc", "Remove objects no branch of the remote reaches (older than the grace period)");
@@ -118,7 +130,7 @@ void register_remote(CLI::App& command, Context& context) {
                                          {"dry_run", *gc_dry_run}});
       return;
     }
-    *context.out << (*gc_dry_run ? "Would remove " : "Removed ") << r.removed << " object" << (r.removed == 1 ? "" : "s")
+    *context.out << (*gc_dry_run ? "Would remove " : "Removed ") << count_of(r.removed, "object")
                  << " (" << format_size(r.removed_bytes) << ") from " << r.remote << "; kept " << r.kept
                  << (r.too_young ? ", and " + std::to_string(r.too_young) + " unreachable but younger than the grace period" : "")
                  << ".\n";
@@ -150,10 +162,7 @@ void register_push(CLI::App& command, Context& context) {
   command.callback([&context, args, force] {
     auto& host = context.host();
     PushRequest request;
-    auto positional = resolve_remote_arguments(host, *args);
-    request.volume = positional.volume;
-    request.remote = positional.remote;
-    request.branch = positional.branch;
+    take_positionals(host, *args, request);
     request.force = *force;
     TerminalProgress bar("push");
     hook_up(context, request.hooks, bar);
@@ -167,9 +176,8 @@ void register_push(CLI::App& command, Context& context) {
       return;
     }
     *context.out << "To " << r.remote << "\n" << ref_line(r);
-    *context.out << "Sent " << format_size(r.bytes_sent) << " in " << r.objects_sent << " object"
-                 << (r.objects_sent == 1 ? "" : "s") << " (" << format_size(r.chunk_bytes_already_there)
-                 << " already there).\n";
+    *context.out << "Sent " << format_size(r.bytes_sent) << " in " << count_of(r.objects_sent, "object") << " ("
+                 << format_size(r.chunk_bytes_already_there) << " already there).\n";
   });
 }
 
@@ -181,10 +189,7 @@ void register_pull(CLI::App& command, Context& context) {
   command.callback([&context, args, restart] {
     auto& host = context.host();
     PullRequest request;
-    auto positional = resolve_remote_arguments(host, *args);
-    request.volume = positional.volume;
-    request.remote = positional.remote;
-    request.branch = positional.branch;
+    take_positionals(host, *args, request);
     request.containers = *restart ? ContainerPolicy::Restart : ContainerPolicy::Refuse;
     TerminalProgress bar("pull");
     hook_up(context, request.hooks, bar);
@@ -195,9 +200,8 @@ void register_pull(CLI::App& command, Context& context) {
       *context.out << "Already up to date.\n";
     } else {
       *context.out << "From " << r.remote << "\n" << ref_line(r);
-      *context.out << "Received " << format_size(r.bytes_received) << " in " << r.objects_received << " object"
-                   << (r.objects_received == 1 ? "" : "s") << "; " << r.commits << " commit"
-                   << (r.commits == 1 ? "" : "s") << ".\n";
+      *context.out << "Received " << format_size(r.bytes_received) << " in " << count_of(r.objects_received, "object")
+                   << "; " << count_of(r.commits, "commit") << ".\n";
     }
     report_restarts(context, r.restarted, r.restart_failures);
   });
@@ -218,8 +222,8 @@ void register_clone(CLI::App& command, Context& context) {
       *context.out << render::dump_json(report_json(r));
       return;
     }
-    *context.out << "Cloned " << r.remote << " into volume " << request->volume << ": " << r.commits << " commit"
-                 << (r.commits == 1 ? "" : "s") << ", branch " << r.branch << " at " << short_or_none(r.new_commit)
+    *context.out << "Cloned " << r.remote << " into volume " << request->volume << ": " << count_of(r.commits, "commit")
+                 << ", branch " << r.branch << " at " << short_or_none(r.new_commit)
                  << " (received " << format_size(r.bytes_received) << ").\n";
   });
 }

@@ -39,16 +39,6 @@ std::string read_all(int fd, const std::string& what) {
   }
 }
 
-void write_all(int fd, const std::string& data, const std::string& what) {
-  size_t done = 0;
-  while (done < data.size()) {
-    ssize_t n = ::write(fd, data.data() + done, data.size() - done);
-    if (n < 0 && errno == EINTR) continue;
-    if (n < 0) throw sys_error("write", what, errno);
-    done += static_cast<size_t>(n);
-  }
-}
-
 std::string unique_suffix() {
   std::random_device rd;
   return std::to_string(::getpid()) + "-" + std::to_string(rd());

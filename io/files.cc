@@ -39,7 +39,7 @@ std::optional<std::string> read_small_file(const std::filesystem::path& path) {
   return out;
 }
 
-static void write_all(int fd, const std::string& data, const std::string& what) {
+void write_all(int fd, const std::string& data, const std::string& what) {
   size_t done = 0;
   while (done < data.size()) {
     ssize_t n = ::write(fd, data.data() + done, data.size() - done);

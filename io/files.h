@@ -13,6 +13,9 @@ namespace dvol::io {
 // open(2) with EINTR retried; failure throws sys_error("open", path, errno).
 [[nodiscard]] Fd open_file(const std::filesystem::path& path, int flags, mode_t mode = 0600);
 
+// Writes all of `data` to `fd` (retrying short writes and EINTR); `what` names it in errors.
+void write_all(int fd, const std::string& data, const std::string& what);
+
 // Whole contents of a small file (sysfs, /proc); nullopt if it does not exist.
 std::optional<std::string> read_small_file(const std::filesystem::path& path);
 

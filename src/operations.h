@@ -45,6 +45,8 @@ struct VolumeSummary {
 std::vector<VolumeSummary> list_volumes(Host& host, std::vector<Error>* unreadable = nullptr);
 // True if the volume exists; throws InvalidArgument for a name dvol would refuse.
 bool volume_exists(Host& host, const std::string& volume);
+// The same for text that may be anything (a positional argument): false for an invalid name.
+bool names_existing_volume(Host& host, const std::string& text);
 // Per volume whose checked-out branch is mounted, how many other mount namespaces (containers)
 // hold its filesystem now. The plugin rebuilds its mount counts from this at start-up.
 std::map<std::string, size_t> volume_holders(Host& host);

@@ -158,14 +158,6 @@ DiffResult diff(Host& host, const DiffRequest& request) {
 
 namespace {
 
-bool names_existing_volume(Host& host, const std::string& text) {
-  try {
-    return volume_exists(host, text);
-  } catch (const Error&) {
-    return false;  // not a valid volume name
-  }
-}
-
 // True if `text` names a commit of `volume`'s checked-out branch (read-only).
 bool names_commit_of(Host& host, const std::string& volume, const std::string& text) {
   try {

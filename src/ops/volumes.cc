@@ -94,6 +94,14 @@ std::string resolve_volume(Host& host, const std::optional<std::string>& given) 
   return *current;
 }
 
+bool names_existing_volume(Host& host, const std::string& text) {
+  try {
+    return volume_exists(host, text);
+  } catch (const Error&) {
+    return false;  // not a valid volume name
+  }
+}
+
 void switch_volume(Host& host, const std::string& volume) {
   validate_volume_name(volume);
   require_root("switch");  // before reading state: as another user the state is unreadable

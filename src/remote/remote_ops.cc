@@ -44,14 +44,6 @@ void remove_remote(Host& host, const std::string& volume_name, const std::string
 
 namespace {
 
-bool is_volume(Host& host, const std::string& text) {
-  try {
-    return volume_exists(host, text);
-  } catch (const Error&) {
-    return false;  // not a valid volume name
-  }
-}
-
 bool is_branch_of(Host& host, const std::string& volume, const std::string& branch) {
   try {
     return Volume::open(host, volume).store().branch(branch).has_value();
@@ -78,7 +70,7 @@ RemoteArguments resolve_remote_arguments(Host& host, const std::vector<std::stri
     return out;
   }
   const std::string& last = args.back();
-  bool last_is_volume = is_volume(host, last);
+  bool last_is_volume = names_existing_volume(host, last);
   if (args.size() == 1) {
     if (last_is_volume) {
       // "dvol push NAME": a volume unless the current volume has a remote of that name.
