@@ -10,6 +10,7 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <utility>
 #include <vector>
 
 namespace dvol::io {
@@ -53,6 +54,21 @@ class ObjectStore {
   [[nodiscard]] virtual std::vector<ListedObject> list(const std::string& prefix) = 0;
   // Removes the object (none is fine).
   virtual void remove(const std::string& key) = 0;
+
+  // Stores objects as put() does, several at once where the store can (S3): put_later may
+  // return before `data` arrived, after waiting while much is still on its way. A failure is
+  // thrown by a later put_later, arrived_puts or finish_puts.
+  virtual void put_later(const std::string& key, std::string data) {
+    put(key, data);
+    arrived_.push_back(key);
+  }
+  // The keys of put_later that arrived since the last call.
+  [[nodiscard]] virtual std::vector<std::string> arrived_puts() { return std::exchange(arrived_, {}); }
+  // Waits until every put_later arrived; returns the keys not returned before.
+  [[nodiscard]] virtual std::vector<std::string> finish_puts() { return arrived_puts(); }
+
+ private:
+  std::vector<std::string> arrived_;  // by the default put_later, which is put
 };
 
 }  // namespace dvol::io

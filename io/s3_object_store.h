@@ -1,7 +1,8 @@
 #pragma once
 // S3ObjectStore: a remote in an S3 bucket under a key prefix (AWS S3, Ceph RGW, MinIO, ...),
 // through libcurl with its own SigV4 signing. Path-style URLs, so that any endpoint works
-// without DNS for bucket names. One connection, kept alive between requests.
+// without DNS for bucket names. One connection, kept alive between requests; put_later sends
+// several objects at once (io/s3_parallel_puts.h).
 //
 // Compare-and-swap uses S3's conditional writes: If-None-Match: * for a new key, If-Match with
 // the bare ETag otherwise (Ceph RGW 16 compares it without quotes). A server error (5xx) or a
@@ -12,6 +13,10 @@
 #include "io/object_store.h"
 
 namespace dvol::io {
+
+struct S3Request;
+struct S3Response;
+class S3ParallelPuts;
 
 struct S3Location {
   std::string endpoint_url;  // "https://s3.eu-west-1.amazonaws.com", "http://10.0.0.1:7480"
@@ -38,18 +43,19 @@ class S3ObjectStore final : public ObjectStore {
   bool put_if(const std::string& key, const std::string& data, const std::optional<std::string>& expected) override;
   std::vector<ListedObject> list(const std::string& prefix) override;
   void remove(const std::string& key) override;
+  void put_later(const std::string& key, std::string data) override;
+  std::vector<std::string> arrived_puts() override;
+  std::vector<std::string> finish_puts() override;
 
-  struct Response;  // defined in the .cc
 
  private:
-  struct Request;
-  Response send(const Request& request);
-  Response send_once(const Request& request);
-  std::string url_for(const std::string& key, const std::string& query = {}) const;
+  S3Response send(const S3Request& request);
+  S3Response send_once(const S3Request& request);
 
   S3Location where_;
   S3Credentials credentials_;
   void* curl_;  // CURL*, reused so that its connection stays open
+  std::unique_ptr<S3ParallelPuts> parallel_;  // made by the first put_later
 };
 
 }  // namespace dvol::io

@@ -1,7 +1,6 @@
 #include "io/sha256.h"
 
-#include <openssl/evp.h>
-
+#include "io/crypto_library.h"
 #include "io/error.h"
 
 namespace dvol::io {
@@ -11,24 +10,25 @@ EVP_MD_CTX* ctx_of(void* p) { return static_cast<EVP_MD_CTX*>(p); }
 [[noreturn]] void fail(const char* what) { throw Error(Code::Internal, "SHA-256 failed", what); }
 }  // namespace
 
-Sha256::Sha256() : ctx_(EVP_MD_CTX_new()) {
+Sha256::Sha256() : ctx_(crypto_library().md_ctx_new()) {
+  const auto& crypto = crypto_library();
   if (!ctx_) fail("EVP_MD_CTX_new");
-  if (EVP_DigestInit_ex(ctx_of(ctx_), EVP_sha256(), nullptr) != 1) {
-    EVP_MD_CTX_free(ctx_of(ctx_));
+  if (crypto.digest_init(ctx_of(ctx_), crypto.sha256(), nullptr) != 1) {
+    crypto.md_ctx_free(ctx_of(ctx_));
     fail("EVP_DigestInit_ex");
   }
 }
 
-Sha256::~Sha256() { EVP_MD_CTX_free(ctx_of(ctx_)); }
+Sha256::~Sha256() { crypto_library().md_ctx_free(ctx_of(ctx_)); }
 
 void Sha256::update(std::string_view bytes) {
-  if (EVP_DigestUpdate(ctx_of(ctx_), bytes.data(), bytes.size()) != 1) fail("EVP_DigestUpdate");
+  if (crypto_library().digest_update(ctx_of(ctx_), bytes.data(), bytes.size()) != 1) fail("EVP_DigestUpdate");
 }
 
 Digest Sha256::finish() {
   Digest d{};
   unsigned int n = 0;
-  if (EVP_DigestFinal_ex(ctx_of(ctx_), d.data(), &n) != 1 || n != d.size()) fail("EVP_DigestFinal_ex");
+  if (crypto_library().digest_final(ctx_of(ctx_), d.data(), &n) != 1 || n != d.size()) fail("EVP_DigestFinal_ex");
   return d;
 }
 

@@ -1,12 +1,11 @@
 #include "src/remote/format.h"
 
-#include <openssl/evp.h>
-
 #include <algorithm>
 
 #include <nlohmann/json.hpp>
 
 #include "io/compression.h"
+#include "io/base64.h"
 #include "io/error.h"
 
 namespace dvol::remote {
@@ -83,27 +82,6 @@ Digest digest_field(const json& j, const char* name, const std::string& what) {
   return d;
 }
 
-std::string base64(std::string_view bytes) {
-  std::string out(4 * ((bytes.size() + 2) / 3) + 1, '\0');
-  int n = EVP_EncodeBlock(reinterpret_cast<unsigned char*>(out.data()),
-                          reinterpret_cast<const unsigned char*>(bytes.data()), static_cast<int>(bytes.size()));
-  out.resize(static_cast<size_t>(n));
-  return out;
-}
-
-std::optional<std::string> unbase64(const std::string& text) {
-  if (text.size() % 4 != 0) return std::nullopt;
-  std::string out(text.size() / 4 * 3 + 1, '\0');
-  int n = EVP_DecodeBlock(reinterpret_cast<unsigned char*>(out.data()),
-                          reinterpret_cast<const unsigned char*>(text.data()), static_cast<int>(text.size()));
-  if (n < 0) return std::nullopt;
-  size_t pad = 0;
-  if (!text.empty() && text.back() == '=') ++pad;
-  if (text.size() > 1 && text[text.size() - 2] == '=') ++pad;
-  out.resize(static_cast<size_t>(n) - pad);
-  return out;
-}
-
 bool is_utf8(const std::string& text) {
   try {
     (void)json(text).dump();
@@ -118,14 +96,14 @@ void put_bytes(json& j, const char* name, const std::string& value) {
   if (is_utf8(value))
     j[name] = value;
   else
-    j[std::string(name) + "_base64"] = base64(value);
+    j[std::string(name) + "_base64"] = io::base64(value);
 }
 
 std::string get_bytes(const json& j, const char* name, const std::string& what) {
   if (j.contains(name) && j[name].is_string()) return j[name].get<std::string>();
   auto b = std::string(name) + "_base64";
   if (j.contains(b) && j[b].is_string())
-    if (auto v = unbase64(j[b].get<std::string>())) return *v;
+    if (auto v = io::unbase64(j[b].get<std::string>())) return *v;
   throw corrupt(what, std::string("bad field ") + name);
 }
 
@@ -292,6 +270,9 @@ uint64_t segment_count(uint64_t size_bytes) {
 }
 
 uint64_t PackBuilder::add(const Digest& hash, std::string_view frame, uint32_t bytes) {
+  // Room for a full pack, its last chunk and its index at once: grown by doubling, a pack's
+  // buffer would take twice its size.
+  if (data_.capacity() == 0) data_.reserve(kPackBytes + 2 * kChunkBytes);
   uint64_t offset = data_.size();
   data_.append(frame);
   index_.push_back({hash, offset, static_cast<uint32_t>(frame.size()), bytes});

@@ -40,8 +40,10 @@ inline constexpr int64_t kGcGraceSeconds = 24 * 3600;
 // ...and a push reuses a chunk in a pack that no ref reaches only if the pack is younger than
 // this: so a push (or a resumed one) that finishes within it never names a pack gc removes.
 inline constexpr int64_t kReuseSeconds = kGcGraceSeconds / 2;
-// Packs are sent once they reach this size (compressed): a lost connection loses at most one.
-inline constexpr uint64_t kPackBytes = 32 << 20;
+// Packs are sent once they reach this size (compressed): an interrupted push sends again at
+// most the packs that were on their way; a few on their way at once (io/s3_parallel_puts.h)
+// keep a push's memory under 100 MiB.
+inline constexpr uint64_t kPackBytes = 16 << 20;
 
 std::string repository_key();
 std::string ref_key(const std::string& branch);

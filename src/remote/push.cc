@@ -87,7 +87,9 @@ class Pusher {
         if (hooks_.progress) hooks_.progress(done_bytes_, total_bytes_);
       }
     }
-    flush_pack();  // the segments below name where the chunks are
+    // The segments below name where the chunks are: every pack must be there first.
+    flush_pack();
+    finish_packs();
     for (auto& [segment, entries] : changes) {
       Segment s;
       if (sent.segments[segment]) s = segment_of(*sent.segments[segment]);
@@ -154,21 +156,33 @@ class Pusher {
     return ok;
   }
 
-  // Sends the pack being built, then records its chunks (the order resuming relies on).
+  // Starts sending the pack being built. Its chunks are recorded in the tracking state once it
+  // has arrived (what resuming relies on); segments name them only after finish_packs().
   void flush_pack() {
     if (pack_.empty()) return;
     auto [bytes, hash] = pack_.finish();
     io::crash_point("push: pack");
-    repo_.write_pack(hash, bytes);
-    std::vector<std::pair<Digest, ChunkLocation>> rows;
+    auto& rows = on_their_way_[hash];
     for (const auto& [chunk, at] : queued_) {
       ChunkLocation where{hash, at.first, at.second};
       located_[chunk] = where;
       rows.emplace_back(chunk, where);
     }
-    state_.add_chunks(repository_, rows);
-    sent_packs_.insert(hash);
     queued_.clear();
+    repo_.send_pack(hash, std::move(bytes));
+    record(repo_.packs_arrived());
+  }
+
+  void finish_packs() { record(repo_.finish_packs()); }
+
+  void record(const std::vector<Digest>& packs) {
+    for (const auto& pack : packs) {
+      auto it = on_their_way_.find(pack);
+      if (it == on_their_way_.end()) continue;
+      state_.add_chunks(repository_, it->second);
+      sent_packs_.insert(pack);
+      on_their_way_.erase(it);
+    }
   }
 
   ChunkLocation location_of(const Digest& chunk) {
@@ -194,6 +208,7 @@ class Pusher {
   PackBuilder pack_;
   std::map<Digest, std::pair<uint64_t, uint32_t>> queued_;  // in pack_: offset, stored size
   std::map<Digest, ChunkLocation> located_;                  // sent by this push
+  std::map<Digest, std::vector<std::pair<Digest, ChunkLocation>>> on_their_way_;  // pack -> its chunks
   std::map<Digest, ChunkLocation> reused_;                   // found on the remote
   std::set<Digest> sent_packs_, base_packs_;
   std::map<Digest, bool> verdicts_;                          // reusable()

@@ -124,10 +124,27 @@ Digest Repository::write_segment(const Segment& segment) {
   return hash;
 }
 
-void Repository::write_pack(const Digest& hash, const std::string& bytes) {
-  store_->put(pack_key(hash), bytes);
-  counts_.bytes_sent += bytes.size();
-  ++counts_.objects_sent;
+void Repository::send_pack(const Digest& hash, std::string bytes) {
+  auto key = pack_key(hash);
+  packs_on_their_way_[key] = {hash, bytes.size()};
+  store_->put_later(key, std::move(bytes));
+}
+
+std::vector<Digest> Repository::packs_arrived() { return count_arrived(store_->arrived_puts()); }
+
+std::vector<Digest> Repository::finish_packs() { return count_arrived(store_->finish_puts()); }
+
+std::vector<Digest> Repository::count_arrived(const std::vector<std::string>& keys) {
+  std::vector<Digest> packs;
+  for (const auto& key : keys) {
+    auto it = packs_on_their_way_.find(key);
+    if (it == packs_on_their_way_.end()) continue;
+    packs.push_back(it->second.first);
+    counts_.bytes_sent += it->second.second;
+    ++counts_.objects_sent;
+    packs_on_their_way_.erase(it);
+  }
+  return packs;
 }
 
 std::optional<io::ListedObject> Repository::pack_info(const Digest& hash) { return store_->stat(pack_key(hash)); }

@@ -4,6 +4,7 @@
 // match is Corruption, and nothing built from it is used. Counts what it moved.
 #include <cstdint>
 #include <functional>
+#include <map>
 #include <memory>
 #include <optional>
 #include <string>
@@ -49,7 +50,12 @@ class Repository {
 
   [[nodiscard]] Segment read_segment(const Digest& hash);
   [[nodiscard]] Digest write_segment(const Segment& segment);
-  void write_pack(const Digest& hash, const std::string& bytes);
+  // Starts sending a pack, several at once where the remote can take them (S3): it may still be
+  // on its way when this returns. packs_arrived() names those that arrived since it was last
+  // called; finish_packs() waits for the rest and names them.
+  void send_pack(const Digest& hash, std::string bytes);
+  [[nodiscard]] std::vector<Digest> packs_arrived();
+  [[nodiscard]] std::vector<Digest> finish_packs();
   // The pack's size and age, nullopt if the remote does not have it.
   [[nodiscard]] std::optional<io::ListedObject> pack_info(const Digest& hash);
 
@@ -60,8 +66,11 @@ class Repository {
                    const std::function<void(const ChunkEntry&, const std::string&)>& use);
 
  private:
+  std::vector<Digest> count_arrived(const std::vector<std::string>& keys);
+
   std::unique_ptr<io::ObjectStore> store_;
   TransferCounts counts_;
+  std::map<std::string, std::pair<Digest, uint64_t>> packs_on_their_way_;  // key -> hash, size
 };
 
 // Opens the remote's store: a directory for file://, else S3 with the AWS CLI's settings.

@@ -22,7 +22,7 @@ for f in /usr/bin/dvol /usr/lib/systemd/system/dvol-plugin.service /usr/lib/syst
   check "ships $f" has "$files" "$f"
 done
 depends=$(dpkg-deb -f "$deb" Depends)
-for lib in libdevmapper1.02.1 liburing2 libsqlite3-0 libfmt9 e2fsprogs thin-provisioning-tools; do
+for lib in libdevmapper1.02.1 liburing2 libsqlite3-0 libfmt9 libzstd1 libcurl4 libssl3 e2fsprogs thin-provisioning-tools; do
   check "depends on $lib" contains "$depends" "$lib"
 done
 unit=$(dpkg-deb --fsys-tarfile "$deb" | tar -xOf - ./usr/lib/systemd/system/dvol-plugin.service)

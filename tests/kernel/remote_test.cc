@@ -188,7 +188,7 @@ TEST_P(RemoteTest, TwoPushersRacingOnOneBranchOneWinsAndNothingIsLost) {
 
 TEST_P(FileRemote, AKilledPushResumesWithoutSendingAgainWhatArrived) {
   init("a");
-  write_data(mount("a") / "big", 48 << 20, 12);  // random: two packs of 32 MiB
+  write_data(mount("a") / "big", 48 << 20, 12);  // random: three packs of 16 MiB
   commit("big", "a");
   ok({"remote", "add", "origin", url(), "a"});
   // Kill the push once its first pack is on the remote (io/crash_point.h: the trace FIFO
