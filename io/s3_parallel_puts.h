@@ -24,7 +24,7 @@ namespace dvol::io {
 
 class S3ParallelPuts {
  public:
-  static constexpr uint64_t kMaxBytesInFlight = 48 << 20;
+  static constexpr uint64_t kMaxBytesInFlight = 32 << 20;
   static constexpr int kMaxTransfers = 8;
 
   S3ParallelPuts(const S3Location& where, const S3Credentials& credentials);

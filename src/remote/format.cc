@@ -269,14 +269,14 @@ uint64_t segment_count(uint64_t size_bytes) {
   return (size_bytes + segment_bytes - 1) / segment_bytes;
 }
 
-uint64_t PackBuilder::add(const Digest& hash, std::string_view frame, uint32_t bytes) {
+PackBuilder::Placed PackBuilder::add(const Digest& hash, std::string_view bytes) {
   // Room for a full pack, its last chunk and its index at once: grown by doubling, a pack's
   // buffer would take twice its size.
   if (data_.capacity() == 0) data_.reserve(kPackBytes + 2 * kChunkBytes);
-  uint64_t offset = data_.size();
-  data_.append(frame);
-  index_.push_back({hash, offset, static_cast<uint32_t>(frame.size()), bytes});
-  return offset;
+  Placed at{data_.size(), 0};
+  at.stored = static_cast<uint32_t>(io::compress_append(data_, bytes));
+  index_.push_back({hash, at.offset, at.stored, static_cast<uint32_t>(bytes.size())});
+  return at;
 }
 
 std::pair<std::string, Digest> PackBuilder::finish() {

@@ -41,8 +41,8 @@ inline constexpr int64_t kGcGraceSeconds = 24 * 3600;
 // this: so a push (or a resumed one) that finishes within it never names a pack gc removes.
 inline constexpr int64_t kReuseSeconds = kGcGraceSeconds / 2;
 // Packs are sent once they reach this size (compressed): an interrupted push sends again at
-// most the packs that were on their way; a few on their way at once (io/s3_parallel_puts.h)
-// keep a push's memory under 100 MiB.
+// most the packs that were on their way, of which there are a few at a time
+// (io/s3_parallel_puts.h: what bounds a push's memory).
 inline constexpr uint64_t kPackBytes = 16 << 20;
 
 std::string repository_key();
@@ -109,8 +109,12 @@ uint64_t segment_count(uint64_t size_bytes);
 // Builds one pack: frames appended, then finish() adds the index.
 class PackBuilder {
  public:
-  // Appends a compressed chunk; returns its offset in the pack.
-  uint64_t add(const Digest& hash, std::string_view frame, uint32_t bytes);
+  struct Placed {
+    uint64_t offset;  // of the chunk's frame in the pack
+    uint32_t stored;  // the frame's size
+  };
+  // Compresses a chunk into the pack (straight into its buffer); returns where it is.
+  Placed add(const Digest& hash, std::string_view bytes);
   uint64_t size() const { return data_.size(); }
   size_t chunks() const { return index_.size(); }
   bool empty() const { return index_.empty(); }

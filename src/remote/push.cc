@@ -16,7 +16,6 @@
 #include <set>
 
 #include "io/block_device.h"
-#include "io/compression.h"
 #include "io/crash_point.h"
 #include "io/error.h"
 #include "src/read_only_thin.h"
@@ -136,9 +135,8 @@ class Pusher {
       already_there_ += bytes.size();
       return hash;
     }
-    auto frame = io::compress(bytes);
-    uint64_t offset = pack_.add(hash, frame, static_cast<uint32_t>(bytes.size()));
-    queued_[hash] = {offset, static_cast<uint32_t>(frame.size())};
+    auto at = pack_.add(hash, bytes);
+    queued_[hash] = {at.offset, at.stored};
     if (pack_.size() >= kPackBytes) flush_pack();
     return hash;
   }

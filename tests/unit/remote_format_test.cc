@@ -98,8 +98,12 @@ TEST(RemoteFormat, APackIsItsFramesThenAnIndexAndIsNamedByItsHash) {
   PackBuilder b;
   auto f1 = io::compress(std::string(1000, 'x'));
   auto f2 = io::compress(std::string(2000, 'y'));
-  EXPECT_EQ(b.add(digest_of("x"), f1, 1000), 0u);
-  EXPECT_EQ(b.add(digest_of("y"), f2, 2000), f1.size());
+  auto x = b.add(digest_of("x"), std::string(1000, 'x'));
+  auto y = b.add(digest_of("y"), std::string(2000, 'y'));
+  EXPECT_EQ(x.offset, 0u);
+  EXPECT_EQ(x.stored, f1.size());
+  EXPECT_EQ(y.offset, f1.size());
+  EXPECT_EQ(y.stored, f2.size());
   auto [bytes, hash] = b.finish();
   EXPECT_EQ(hash, io::sha256(bytes));
   EXPECT_EQ(io::decompress(std::string_view(bytes).substr(f1.size(), f2.size()), kChunkBytes), std::string(2000, 'y'));
