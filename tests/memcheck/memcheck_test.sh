@@ -74,11 +74,13 @@ check diff --full-compare x
 # below the object store, whose client the host's unit tests run under ASan against Ceph RGW).
 hub=$DVOL_TEST_STATE/hub
 mkdir -p "$hub"
+write c.bin 65536
+check commit -m three v
 check remote add origin "file://$hub" v
 check push v
 check clone "file://$hub" w
-write c.bin 65536
-check commit -m three v
+write d.bin 65536
+check commit -m four v
 check push v
 check pull w
 check remote verify v
