@@ -26,6 +26,8 @@ std::string error_code_of(const std::string& body) {
 
 bool transient(long status) { return status >= 500 || status == 429; }
 
+std::chrono::milliseconds s3_retry_delay(int attempt) { return std::chrono::milliseconds(200 << (attempt - 1)); }
+
 std::string s3_encode(const std::string& s, bool keep_slash) {
   static constexpr char kHex[] = "0123456789ABCDEF";
   std::string out;

@@ -3,6 +3,7 @@
 // sends one at a time and S3ParallelPuts many at once. Internal to io/ (not exposed).
 #include <curl/curl.h>
 
+#include <chrono>
 #include <string>
 #include <vector>
 
@@ -29,8 +30,11 @@ struct S3Response {
   std::string error_code;  // S3's <Code>, if the body had one
 };
 
-// A server error (5xx) or throttling: worth sending again.
+// A server error (5xx) or throttling: worth sending again...
 bool transient(long status);
+// ...this many times in all, waiting s3_retry_delay(n) after the n-th attempt.
+inline constexpr int kS3Attempts = 4;
+std::chrono::milliseconds s3_retry_delay(int attempt);
 // What the user reads when the server answered `r` to the attempt to `what` ("write") `key`.
 Error s3_answer_error(const std::string& remote, const char* what, const std::string& key, const S3Response& r);
 

@@ -16,8 +16,6 @@ namespace dvol::io {
 
 namespace {
 
-constexpr int kAttempts = 4;  // a server error or dropped connection is retried this often
-
 CURL* handle(void* p) { return static_cast<CURL*>(p); }
 
 }  // namespace
@@ -42,11 +40,11 @@ S3Response S3ObjectStore::send(const S3Request& request) {
   for (int attempt = 1;; ++attempt) {
     try {
       auto r = send_once(request);
-      if (!transient(r.status) || !request.retry || attempt == kAttempts) return r;
+      if (!transient(r.status) || !request.retry || attempt == kS3Attempts) return r;
     } catch (const Error& e) {
-      if (e.code() != Code::Unavailable || !request.retry || attempt == kAttempts) throw;
+      if (e.code() != Code::Unavailable || !request.retry || attempt == kS3Attempts) throw;
     }
-    std::this_thread::sleep_for(std::chrono::milliseconds(200 << (attempt - 1)));
+    std::this_thread::sleep_for(s3_retry_delay(attempt));
   }
 }
 
@@ -129,14 +127,14 @@ bool S3ObjectStore::put_if(const std::string& key, const std::string& data, cons
     auto r = send(q);
     if (r.status == 412 || r.status == 409) return false;
     if (r.status == 200) return true;
-    if (!transient(r.status) || attempt == kAttempts) unexpected(location(), "write", key, r);
+    if (!transient(r.status) || attempt == kS3Attempts) unexpected(location(), "write", key, r);
     // A server error (RGW answers 500 to one of two racing conditional writes): look at what is
     // stored now. Ours: it landed. Still the version we expected: try again. Else: lost.
     auto now = get(key);
     if (now && now->data == data) return true;
     bool unchanged = expected ? (now && now->etag == *expected) : !now.has_value();
     if (!unchanged) return false;
-    std::this_thread::sleep_for(std::chrono::milliseconds(200 << (attempt - 1)));
+    std::this_thread::sleep_for(s3_retry_delay(attempt));
   }
 }
 

@@ -12,7 +12,6 @@ namespace dvol::io {
 namespace {
 
 using Clock = std::chrono::steady_clock;
-constexpr int kAttempts = 4;  // as S3ObjectStore's
 
 CURL* easy(void* p) { return static_cast<CURL*>(p); }
 CURLM* multi(void* p) { return static_cast<CURLM*>(p); }
@@ -130,7 +129,6 @@ void S3ParallelPuts::start(std::unique_ptr<Job> job) {
     request.body = &job->data;
     job->exchange = std::make_unique<S3Exchange>(where_, credentials_, std::move(request));
     job->exchange->prepare(job->handle);
-    curl.easy_setopt(job->handle, CURLOPT_PRIVATE, job.get());
     if (curl.multi_add_handle(multi(multi_), job->handle) != CURLM_OK)
       throw Error(Code::Internal, "cannot start sending " + job->key);
   } catch (...) {
@@ -157,10 +155,10 @@ void S3ParallelPuts::finished(void* handle, int result) {
     auto r = job->exchange->conclude(job->handle, static_cast<CURLcode>(result));
     if (r.status != 200) {
       again = transient(r.status);
-      if (!again || job->attempt == kAttempts) throw s3_answer_error(s3_location_name(where_), "write", job->key, r);
+      if (!again || job->attempt == kS3Attempts) throw s3_answer_error(s3_location_name(where_), "write", job->key, r);
     }
   } catch (const Error& e) {
-    again = e.code() == Code::Unavailable && job->attempt < kAttempts;
+    again = e.code() == Code::Unavailable && job->attempt < kS3Attempts;
     if (!again) failure = std::current_exception();
   }
   idle_handles_.push_back(job->handle);
@@ -171,7 +169,7 @@ void S3ParallelPuts::finished(void* handle, int result) {
   if (failure) {
     if (!failure_) failure_ = failure;
   } else if (again) {
-    job->not_before = Clock::now() + std::chrono::milliseconds(200 << (job->attempt - 1));
+    job->not_before = Clock::now() + s3_retry_delay(job->attempt);
     ++job->attempt;
     queued_.push_back(std::move(job));
     return;
