@@ -14,6 +14,7 @@
 #include <cstring>
 #include <thread>
 
+#include "dm/busy_device_wait.h"
 #include "io/crash_point.h"
 #include "io/device_users.h"
 #include "io/error.h"
@@ -103,17 +104,20 @@ std::vector<TableLine> targets(DmTask& task) {
   return out;
 }
 
-// Where dvol makes its device nodes, and how long a remove waits for a transient opener.
+// Where dvol makes its device nodes, and how long a remove waits for transient openers (see
+// BusyDeviceWait): up to 10 s for any one of them, a minute in all.
 constexpr const char* kNodeDir = "/dev/dvol";
-constexpr auto kRemoveWait = std::chrono::seconds(10);
+constexpr auto kRemovePatience = std::chrono::seconds(10);
+constexpr auto kRemoveLimit = std::chrono::seconds(60);
 
-// A device still open after kRemoveWait: who has it, and what to do.
-Error still_busy(const DmName& name, dev_t dev, const Error& cause) {
+// A device still open when the wait gave up: who has it, and what to do.
+Error still_busy(const DmName& name, const BusyDeviceWait& wait, const Error& cause) {
   std::string who;
-  for (const auto& user : io::device_users(dev)) who += (who.empty() ? " (" : ", ") + user;
+  for (const auto& user : wait.users()) who += (who.empty() ? " (" : ", ") + user;
   if (!who.empty()) who += ")";
+  auto waited = std::chrono::duration_cast<std::chrono::seconds>(wait.waited(BusyDeviceWait::Clock::now()));
   return Error(Code::Unavailable,
-               "device " + name.str() + " is still in use after " + std::to_string(kRemoveWait.count()) + " s" + who,
+               "device " + name.str() + " is still in use after " + std::to_string(waited.count()) + " s" + who,
                cause.detail())
       .with_hint("close what holds it open and try again (a device left behind is removed by the volume's next command)");
 }
@@ -236,7 +240,7 @@ void LibDmControl::remove(const DmName& name) {
   io::crash_point("dm remove");
   // Another process may have the device open for a moment after we closed it: udev probing it
   // after its change event, a monitoring tool. Wait for it, a bounded time, then say who.
-  auto deadline = std::chrono::steady_clock::now() + kRemoveWait;
+  BusyDeviceWait wait(kRemovePatience, kRemoveLimit, BusyDeviceWait::Clock::now());
   for (auto pause = std::chrono::milliseconds(20);; pause = std::min(pause * 2, std::chrono::milliseconds(500))) {
     try {
       DmTask task(DM_DEVICE_REMOVE, "remove");
@@ -246,7 +250,8 @@ void LibDmControl::remove(const DmName& name) {
     } catch (const Error& e) {
       if (e.code() == Code::NotFound) break;
       if (e.code() != Code::Unavailable) throw;
-      if (std::chrono::steady_clock::now() >= deadline) throw still_busy(name, makedev(i->major, i->minor), e);
+      if (!wait.keep_waiting(io::device_users(makedev(i->major, i->minor)), BusyDeviceWait::Clock::now()))
+        throw still_busy(name, wait, e);
       std::this_thread::sleep_for(pause);
     }
   }

@@ -4,7 +4,9 @@
 # device-mapper device open for 3 s after each change event):
 #   - commit then checkout -b, diff, checkout, reset: each waits out the holds and works;
 #   - a device held open for longer than dvol waits: the checkout is refused with a message
-#     naming the process that holds it, and changes nothing.
+#     naming the process that holds it, and changes nothing;
+#   - holds that follow each other, 3 s each, for longer than dvol waits for any one holder (as
+#     a rule's holds queue up behind several change events): the checkout waits them out.
 #   tests/udev/held_devices_test.sh DVOL_BINARY
 set -uo pipefail
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
@@ -55,6 +57,19 @@ check "naming the process that holds the device" contains "$out" "open by sleep 
 check "still on master" equals "$(dvol branch v 2>&1)" $'* master\n  side'
 check "serving its data" equals "$(cat "$mnt/file")" one
 check "then checkout works" equals "$(dvol checkout side v 2>&1)" "Switched to branch side."
+check "fsck finds nothing to repair" healthy
+
+section "holds that follow each other for longer than dvol waits for one"
+udevadm settle --timeout=60
+dev=$(mountpoint -d "$mnt")
+node=/dev/$(basename "$(readlink -f "/sys/dev/block/$dev")")
+(for _ in 1 2 3 4 5; do sleep 3 <"$node"; done) &  # a new process every 3 s, 15 s in all
+holders=$!
+sleep 1
+out=$(dvol checkout master v 2>&1)
+kill "$holders" 2>/dev/null; wait "$holders" 2>/dev/null
+check "checkout waits them out" equals "$out" "Switched to branch master."
+check "master has its data" equals "$(cat "$mnt/file")" one
 check "fsck finds nothing to repair" healthy
 
 echo "$passed passed, $failures failed ($SECONDS s)"
