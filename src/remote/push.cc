@@ -86,8 +86,11 @@ class Pusher {
         if (hooks_.progress) hooks_.progress(done_bytes_, total_bytes_);
       }
     }
-    // The segments below name where the chunks are: every pack must be there first.
+    // The segments below name where the chunks are: every pack must be there first. The
+    // parent's segments that they change are fetched meanwhile.
     flush_pack();
+    for (const auto& touched : changes)
+      if (sent.segments[touched.first]) segment_of(*sent.segments[touched.first]);
     finish_packs();
     for (auto& [segment, entries] : changes) {
       Segment s;
