@@ -1,13 +1,12 @@
 #include "io/s3_exchange.h"
 
-#include <tinyxml2.h>
-
 #include <algorithm>
 #include <cctype>
 
 #include "io/curl_library.h"
 #include "io/error.h"
 #include "io/sha256.h"
+#include "io/xml_tree.h"
 
 namespace dvol::io {
 
@@ -15,11 +14,8 @@ namespace {
 
 // S3's error document: <Error><Code>NoSuchBucket</Code><Message>...</Message></Error>.
 std::string error_code_of(const std::string& body) {
-  tinyxml2::XMLDocument doc;
-  if (doc.Parse(body.data(), body.size()) != tinyxml2::XML_SUCCESS) return {};
-  auto* root = doc.FirstChildElement("Error");
-  auto* code = root ? root->FirstChildElement("Code") : nullptr;
-  return code && code->GetText() ? code->GetText() : "";
+  auto root = parse_xml(body);
+  return root && root->name == "Error" ? root->child_text("Code") : "";
 }
 
 }  // namespace

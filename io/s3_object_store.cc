@@ -1,7 +1,5 @@
 #include "io/s3_object_store.h"
 
-#include <tinyxml2.h>
-
 #include <algorithm>
 #include <chrono>
 #include <cstdlib>
@@ -11,6 +9,7 @@
 #include "io/error.h"
 #include "io/s3_exchange.h"
 #include "io/s3_parallel_puts.h"
+#include "io/xml_tree.h"
 
 namespace dvol::io {
 
@@ -148,31 +147,24 @@ std::vector<ListedObject> S3ObjectStore::list(const std::string& prefix) {
     q.query += "list-type=2&prefix=" + s3_encode(where_.prefix + prefix, false);
     auto r = send(q);
     if (r.status != 200) unexpected(location(), "list", prefix, r);
-    tinyxml2::XMLDocument doc;
-    if (doc.Parse(r.body.data(), r.body.size()) != tinyxml2::XML_SUCCESS)
-      throw Error(Code::Io, "the remote " + location() + " sent a listing that is not XML");
-    auto* result = doc.FirstChildElement("ListBucketResult");
-    if (!result) throw Error(Code::Io, "the remote " + location() + " sent an unexpected listing");
-    for (auto* e = result->FirstChildElement("Contents"); e; e = e->NextSiblingElement("Contents")) {
-      auto text = [&](const char* name) -> std::string {
-        auto* x = e->FirstChildElement(name);
-        return x && x->GetText() ? x->GetText() : "";
-      };
-      std::string key = text("Key");
+    auto result = parse_xml(r.body);
+    if (!result) throw Error(Code::Io, "the remote " + location() + " sent a listing that is not XML");
+    if (result->name != "ListBucketResult")
+      throw Error(Code::Io, "the remote " + location() + " sent an unexpected listing");
+    for (const auto& e : result->children) {
+      if (e.name != "Contents") continue;
+      std::string key = e.child_text("Key");
       if (key.rfind(where_.prefix, 0) != 0) continue;
       ListedObject o;
       o.key = key.substr(where_.prefix.size());
-      o.size = std::strtoull(text("Size").c_str(), nullptr, 10);
+      o.size = std::strtoull(e.child_text("Size").c_str(), nullptr, 10);
       struct tm tm{};
-      auto modified = text("LastModified");  // 2026-12-07T13:09:02.000Z
+      auto modified = e.child_text("LastModified");  // 2026-12-07T13:09:02.000Z
       if (strptime(modified.c_str(), "%Y-%m-%dT%H:%M:%S", &tm)) o.modified = timegm(&tm);
       out.push_back(std::move(o));
     }
-    auto* truncated = result->FirstChildElement("IsTruncated");
-    auto* next = result->FirstChildElement("NextContinuationToken");
-    if (!truncated || !truncated->GetText() || std::string(truncated->GetText()) != "true" || !next || !next->GetText())
-      break;
-    token = next->GetText();
+    token = result->child_text("NextContinuationToken");
+    if (result->child_text("IsTruncated") != "true" || token.empty()) break;
   }
   std::sort(out.begin(), out.end(), [](const auto& a, const auto& b) { return a.key < b.key; });
   return out;

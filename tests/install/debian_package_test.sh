@@ -22,7 +22,22 @@ for f in /usr/bin/dvol /usr/lib/systemd/system/dvol-plugin.service /usr/lib/syst
   check "ships $f" has "$files" "$f"
 done
 depends=$(dpkg-deb -f "$deb" Depends)
-for lib in libdevmapper1.02.1 liburing2 libsqlite3-0 libfmt9 libzstd1 libcurl4 libssl3 e2fsprogs thin-provisioning-tools; do
+# The package of every shared library the packaged binary needs (which ones depends on the
+# build: the kernel tests' build links some in, see DVOL_STATIC_LIBRARIES), then what dvol opens
+# when first used and the programs it runs.
+dpkg-deb --fsys-tarfile "$deb" | tar -xOf - ./usr/bin/dvol >"$out/dvol"
+package_of() {  # package_of SONAME
+  local path
+  path=$(ldconfig -p | awk -v so="$1" '$1 == so && /x86-64/ {print $NF; exit}')
+  { dpkg -S "$path" 2>/dev/null || dpkg -S "/usr$path" 2>/dev/null; } | head -n1 | cut -d: -f1
+}
+needed=$(objdump -p "$out/dvol" | awk '$1 == "NEEDED" {print $2}')
+check "the binary needs libdevmapper (as every build links it)" grep -qx 'libdevmapper.so.1.02.1' <<<"$needed"
+for so in $needed; do
+  lib=$(package_of "$so")
+  check "depends on $lib (for $so)" contains "$depends" "${lib:-the package of $so}"
+done
+for lib in libcurl4 libssl3 e2fsprogs thin-provisioning-tools; do
   check "depends on $lib" contains "$depends" "$lib"
 done
 unit=$(dpkg-deb --fsys-tarfile "$deb" | tar -xOf - ./usr/lib/systemd/system/dvol-plugin.service)
