@@ -45,5 +45,29 @@ for sig in TERM KILL; do
   check "no kernel survives SIG$sig to the harness" test "$(kernels)" = "$before"
 done
 
+# While a test kernel runs, the host's CPUs are asked to wake without delay (CPU latency QoS,
+# see uml-run); the request ends with the kernel, whichever way it ends.
+latency() { od -An -t d4 -N4 /dev/cpu_dma_latency | tr -d ' '; }
+if [[ -r /dev/cpu_dma_latency ]]; then
+  latency_before=$(latency)
+  for ending in exit KILL; do
+    rm -f "$scratch/booted"
+    "$uml_run" -- sh -c "touch $scratch/booted; sleep 4" >/dev/null 2>&1 &
+    pid=$!
+    for _ in $(seq 300); do [[ -e $scratch/booted ]] && break; sleep 0.1; done
+    check "the CPUs are asked to wake at once while the kernel runs ($ending)" test "$(latency)" = 0
+    [[ $ending == KILL ]] && kill -KILL "$pid"
+    wait "$pid" 2>/dev/null
+    for _ in $(seq 50); do [[ "$(kernels)" == "$before" ]] && break; sleep 0.2; done
+    check "the request ends with the kernel ($ending: $(latency), was $latency_before)" test "$(latency)" = "$latency_before"
+  done
+  rm -f "$scratch/booted"
+  DVOL_UML_LOW_LATENCY=0 "$uml_run" -- sh -c "touch $scratch/booted; sleep 4" >/dev/null 2>&1 &
+  pid=$!
+  for _ in $(seq 300); do [[ -e $scratch/booted ]] && break; sleep 0.1; done
+  check "DVOL_UML_LOW_LATENCY=0 makes no request" test "$(latency)" = "$latency_before"
+  wait "$pid" 2>/dev/null
+fi
+
 echo "$passed passed, $failures failed"
 ((failures == 0))
