@@ -4,6 +4,7 @@
 
 #include <climits>
 #include <memory>
+#include <type_traits>
 
 namespace dvol::io {
 
