@@ -33,15 +33,23 @@ check "a timeout kills the kernel (status 124)" test "$rc" -eq 124
 check "a timeout does not wait for the command" test $((SECONDS - start)) -lt 30
 check "no kernel survives a timeout" test "$(kernels)" = "$before"
 
-for sig in TERM KILL; do
+# start_kernel SECONDS: a harness in the background ($pid) whose kernel sleeps SECONDS; returns
+# once the kernel has booted (or after 30 s). The caller's environment reaches uml-run.
+start_kernel() {
   rm -f "$scratch/booted"
-  "$uml_run" -- sh -c "touch $scratch/booted; sleep 600" >/dev/null 2>&1 &
+  "$uml_run" -- sh -c "touch $scratch/booted; sleep $1" >/dev/null 2>&1 &
   pid=$!
   for _ in $(seq 300); do [[ -e $scratch/booted ]] && break; sleep 0.1; done
+}
+# wait_kernel_gone: until the kernel processes are those from before the tests (10 s at most).
+wait_kernel_gone() { for _ in $(seq 50); do [[ "$(kernels)" == "$before" ]] && break; sleep 0.2; done; }
+
+for sig in TERM KILL; do
+  start_kernel 600
   check "the kernel booted before SIG$sig" test -e "$scratch/booted"
   kill -"$sig" "$pid"
   wait "$pid" 2>/dev/null
-  for _ in $(seq 50); do [[ "$(kernels)" == "$before" ]] && break; sleep 0.2; done
+  wait_kernel_gone
   check "no kernel survives SIG$sig to the harness" test "$(kernels)" = "$before"
 done
 
@@ -51,20 +59,14 @@ latency() { od -An -t d4 -N4 /dev/cpu_dma_latency | tr -d ' '; }
 if [[ -r /dev/cpu_dma_latency ]]; then
   latency_before=$(latency)
   for ending in exit KILL; do
-    rm -f "$scratch/booted"
-    "$uml_run" -- sh -c "touch $scratch/booted; sleep 4" >/dev/null 2>&1 &
-    pid=$!
-    for _ in $(seq 300); do [[ -e $scratch/booted ]] && break; sleep 0.1; done
+    start_kernel 4
     check "the CPUs are asked to wake at once while the kernel runs ($ending)" test "$(latency)" = 0
     [[ $ending == KILL ]] && kill -KILL "$pid"
     wait "$pid" 2>/dev/null
-    for _ in $(seq 50); do [[ "$(kernels)" == "$before" ]] && break; sleep 0.2; done
+    wait_kernel_gone
     check "the request ends with the kernel ($ending: $(latency), was $latency_before)" test "$(latency)" = "$latency_before"
   done
-  rm -f "$scratch/booted"
-  DVOL_UML_LOW_LATENCY=0 "$uml_run" -- sh -c "touch $scratch/booted; sleep 4" >/dev/null 2>&1 &
-  pid=$!
-  for _ in $(seq 300); do [[ -e $scratch/booted ]] && break; sleep 0.1; done
+  DVOL_UML_LOW_LATENCY=0 start_kernel 4
   check "DVOL_UML_LOW_LATENCY=0 makes no request" test "$(latency)" = "$latency_before"
   wait "$pid" 2>/dev/null
 fi
